@@ -38,8 +38,8 @@ remove_tree (const gchar *path)
     while ((name = g_dir_read_name (dir)) != NULL) {
       gchar *child = g_build_filename (path, name, NULL);
 
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) &&
-          !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+      if (g_file_test (child, G_FILE_TEST_IS_DIR)
+          && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
         remove_tree (child);
       else
         g_unlink (child);
@@ -70,9 +70,9 @@ on_fatal_signal (int sig)
 {
   kill_tracked_children ();
   /* Only the runner owns the scratch directory; a forked test leaves it. */
-  if (scratch_dir != NULL &&
-      getpid () ==
-          (pid_t) g_ascii_strtoll (g_getenv ("ONAIR_CHECK_RUNNER_PID"), NULL,
+  if (scratch_dir != NULL
+      && getpid ()
+          == (pid_t) g_ascii_strtoll (g_getenv ("ONAIR_CHECK_RUNNER_PID"), NULL,
               10))
     remove_tree (scratch_dir);
   signal (sig, SIG_DFL);
@@ -231,8 +231,8 @@ onair_check_free_port (void)
     fail_unless (fd >= 0, "socket: %s", g_strerror (errno));
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    if (bind (fd, (struct sockaddr *) &addr, sizeof (addr)) == 0 &&
-        getsockname (fd, (struct sockaddr *) &addr, &len) == 0) {
+    if (bind (fd, (struct sockaddr *) &addr, sizeof (addr)) == 0
+        && getsockname (fd, (struct sockaddr *) &addr, &len) == 0) {
       guint16 candidate = ntohs (addr.sin_port);
 
       if (!g_hash_table_contains (handed_out, GUINT_TO_POINTER (candidate))) {
@@ -373,8 +373,9 @@ http_parse_head (OnairHttpReply *reply, const gchar *head)
     return FALSE;
   status_line = g_strndup (head, eol - head);
   parts = g_strsplit (status_line, " ", 3);
-  if (parts[0] != NULL && parts[1] != NULL &&
-      (g_str_has_prefix (parts[0], "HTTP/") || g_str_equal (parts[0], "ICY"))) {
+  if (parts[0] != NULL && parts[1] != NULL
+      && (g_str_has_prefix (parts[0], "HTTP/")
+          || g_str_equal (parts[0], "ICY"))) {
     reply->status = (guint) g_ascii_strtoull (parts[1], NULL, 10);
     reply->reason = g_strdup (parts[2] != NULL ? parts[2] : "");
     ok = TRUE;
@@ -479,8 +480,8 @@ onair_http_reply_header (const OnairHttpReply *reply, const gchar *name)
   guint i;
 
   for (i = 0; lines[i] != NULL && value == NULL; i++) {
-    if (g_ascii_strncasecmp (lines[i], name, name_len) == 0 &&
-        lines[i][name_len] == ':')
+    if (g_ascii_strncasecmp (lines[i], name, name_len) == 0
+        && lines[i][name_len] == ':')
       value = g_strstrip (g_strdup (lines[i] + name_len + 1));
   }
   g_strfreev (lines);
