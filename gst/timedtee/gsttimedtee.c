@@ -64,6 +64,7 @@ struct _GstTimedTee {
   GCond data_cond; /* new items, flush, stop: wakes pad threads */
   GCond space_cond; /* pads moved on: wakes a blocked chain */
   guint space_waiters;
+  guint pads_waiting;
 
   OnairRetention *ring;
   /* Sticky events in force at the front of the ring. */
@@ -157,7 +158,15 @@ static guint gst_timed_tee_signals[LAST_SIGNAL];
 
 #define TIMED_TEE_LOCK(tee) g_mutex_lock (&(tee)->lock)
 #define TIMED_TEE_UNLOCK(tee) g_mutex_unlock (&(tee)->lock)
-#define TIMED_TEE_WAKE_PADS(tee) g_cond_broadcast (&(tee)->data_cond)
+/* A pad thread that is busy pushing takes everything new when it comes back:
+ * only sleeping ones need a wake-up, which saves a futex call per buffer. */
+#define TIMED_TEE_WAKE_PADS(tee)                                               \
+  G_STMT_START                                                                 \
+  {                                                                            \
+    if ((tee)->pads_waiting > 0)                                               \
+      g_cond_broadcast (&(tee)->data_cond);                                    \
+  }                                                                            \
+  G_STMT_END
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
@@ -626,9 +635,9 @@ hard_limit_blocked (GstTimedTee *tee, guint64 next_end, gsize next_size)
 static void
 trim_expired (GstTimedTee *tee)
 {
-  guint64 cut = onair_retention_soft_limit (tee->ring, tee->retention);
+  guint64 pinned = oldest_pinned_seq (tee);
+  guint64 cut = onair_retention_soft_limit (tee->ring, tee->retention, pinned);
 
-  cut = MIN (cut, oldest_pinned_seq (tee));
   if (cut > onair_retention_first_seq (tee->ring))
     onair_retention_drop_before (tee->ring, cut, remember_dropped_sticky, tee);
 }
@@ -766,14 +775,19 @@ buffer_running_time (GstTimedTee *tee, GstBuffer *buffer, guint64 *end)
   if (GST_CLOCK_TIME_IS_VALID (ts) && tee->segment.format == GST_FORMAT_TIME)
     rt = gst_segment_to_running_time (&tee->segment, GST_FORMAT_TIME, ts);
   if (!GST_CLOCK_TIME_IS_VALID (rt)) {
-    /* No usable timestamp: time it by its arrival on the clock, else place
-     * it right after the previous buffer. */
+    /* No usable timestamp: time it by its arrival on the running clock
+     * (only PLAYING has a base time), else place it right after the
+     * previous buffer; either way it never goes back in time. */
     GstClock *clock = GST_ELEMENT_CLOCK (tee);
+    guint64 prev = tee->last_end != ONAIR_TIME_NONE ? tee->last_end : 0;
+    GstClockTime now;
 
-    if (clock != NULL)
-      rt = gst_clock_get_time (clock) - GST_ELEMENT_CAST (tee)->base_time;
-    else
-      rt = tee->last_end != ONAIR_TIME_NONE ? tee->last_end : 0;
+    rt = prev;
+    if (clock != NULL && GST_STATE (tee) == GST_STATE_PLAYING) {
+      now = gst_clock_get_time (clock);
+      if (now > GST_ELEMENT_CAST (tee)->base_time)
+        rt = MAX (prev, now - GST_ELEMENT_CAST (tee)->base_time);
+    }
   }
   *end = rt;
   if (GST_BUFFER_DURATION_IS_VALID (buffer))
@@ -1205,8 +1219,11 @@ gst_timed_tee_pad_loop (GstTimedTeePad *pad)
   }
 
   TIMED_TEE_LOCK (tee);
-  while (pad->active && !tee->flushing && !pad_has_work (tee, pad))
+  while (pad->active && !tee->flushing && !pad_has_work (tee, pad)) {
+    tee->pads_waiting++;
     g_cond_wait (&tee->data_cond, &tee->lock);
+    tee->pads_waiting--;
+  }
   if (!pad->active || tee->flushing) {
     TIMED_TEE_UNLOCK (tee);
     gst_pad_pause_task (GST_PAD_CAST (pad));

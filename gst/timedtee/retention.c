@@ -238,9 +238,10 @@ is_cut_point (const OnairRetentionItem *item)
 }
 
 guint64
-onair_retention_soft_limit (const OnairRetention *ring, guint64 retention)
+onair_retention_soft_limit (const OnairRetention *ring, guint64 retention,
+    guint64 bound)
 {
-  guint64 end = ring->first_seq + ring->count;
+  guint64 end = MIN (ring->first_seq + ring->count, bound + 1);
   guint64 cut = ring->first_seq;
   guint64 seq;
 

@@ -77,9 +77,11 @@ guint64 onair_retention_find_time (const OnairRetention *ring, guint64 time,
 
 /* Where the front can be cut so that the buffers still cover at least
  * @retention, cutting only just before a sync buffer: the window always
- * starts where a decoder can start.  Returns first_seq when nothing can go. */
-guint64
-onair_retention_soft_limit (const OnairRetention *ring, guint64 retention);
+ * starts where a decoder can start.  Returns first_seq when nothing can go.
+ * Nothing past @bound is looked at (G_MAXUINT64 - 1 for no bound): the cut
+ * never goes further, so the search stays short while a reader lags. */
+guint64 onair_retention_soft_limit (const OnairRetention *ring,
+    guint64 retention, guint64 bound);
 /* Where the front must be cut so that the buffers cover at most
  * @max_time and hold at most @max_bytes (0 = no byte limit), again just
  * before a sync buffer; when no sync buffer will do, just before the first

@@ -35,13 +35,13 @@ onair_bench_peak_rss (void)
  * @anchor_figure <= 0 means there is no anchor for this measure (the ratio
  * column then says "-"). */
 static inline void
-onair_bench_report (const gchar * benchmark, const gchar * measure,
-    const gchar * unit, gdouble figure, const gchar * anchor,
-    gdouble anchor_figure, const gchar * bar)
+onair_bench_report (const gchar *benchmark, const gchar *measure,
+    const gchar *unit, gdouble figure, const gchar *anchor,
+    gdouble anchor_figure, const gchar *bar)
 {
   if (anchor_figure > 0)
-    g_print ("BENCH|%s|%s|%s|%.6g|%s|%.6g|%.3f|%s\n", benchmark, measure,
-        unit, figure, anchor, anchor_figure, figure / anchor_figure,
+    g_print ("BENCH|%s|%s|%s|%.6g|%s|%.6g|%.3f|%s\n", benchmark, measure, unit,
+        figure, anchor, anchor_figure, figure / anchor_figure,
         bar != NULL ? bar : "");
   else
     g_print ("BENCH|%s|%s|%s|%.6g|%s|-|-|%s\n", benchmark, measure, unit,

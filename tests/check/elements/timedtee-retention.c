@@ -110,11 +110,22 @@ GST_START_TEST (test_soft_limit_keeps_retention_and_cuts_at_sync)
 
   /* Keeping 1 s: cut at the last sync point that leaves >= 1 s, 1.0 s
    * (seq 101: the event is seq 0). */
-  fail_unless_equals_uint64 (onair_retention_soft_limit (ring, 1000 * MS), 101);
+  fail_unless_equals_uint64 (onair_retention_soft_limit (ring, 1000 * MS,
+                                 G_MAXUINT64 - 1),
+      101);
   /* Keeping 1.1 s: 0.75 s is the last sync point that leaves enough. */
-  fail_unless_equals_uint64 (onair_retention_soft_limit (ring, 1100 * MS), 76);
+  fail_unless_equals_uint64 (onair_retention_soft_limit (ring, 1100 * MS,
+                                 G_MAXUINT64 - 1),
+      76);
+  /* A reader at 0.5 s (seq 51) holds the cut there. */
+  fail_unless_equals_uint64 (onair_retention_soft_limit (ring, 1000 * MS, 51),
+      51);
+  fail_unless_equals_uint64 (onair_retention_soft_limit (ring, 1000 * MS, 60),
+      51);
   /* Keeping more than there is: nothing goes. */
-  fail_unless_equals_uint64 (onair_retention_soft_limit (ring, 5000 * MS), 0);
+  fail_unless_equals_uint64 (onair_retention_soft_limit (ring, 5000 * MS,
+                                 G_MAXUINT64 - 1),
+      0);
   onair_retention_free (ring);
 }
 

@@ -803,6 +803,41 @@ GST_START_TEST (test_no_src_pads_is_fine)
 
 GST_END_TEST;
 
+/* Buffers without timestamps in a BYTES segment are timed by their arrival:
+ * prerolling must not make that timeline jump (and overrun every branch). */
+GST_START_TEST (test_untimestamped_stream_in_a_pipeline)
+{
+  GstElement *pipeline = gst_parse_launch (
+      "fakesrc num-buffers=2000 "
+      "sizetype=fixed sizemax=100 filltype=zero ! timedtee name=t "
+      "overrun-policy=error max-retention=1000000000 ! fakesink sync=false",
+      NULL);
+  GstElement *tee = gst_bin_get_by_name (GST_BIN (pipeline), "t");
+  GstMessage *msg = onair_check_run_pipeline (pipeline, GST_MESSAGE_EOS, 20000);
+  GstStructure *stats;
+  guint64 dropped = 1, pushed = 0;
+  const GValue *pads;
+
+  onair_check_assert_no_error (msg);
+  gst_message_unref (msg);
+  g_object_get (tee, "stats", &stats, NULL);
+  fail_unless (gst_structure_get_uint64 (stats, "dropped", &dropped));
+  fail_unless_equals_uint64 (dropped, 0);
+  pads = gst_structure_get_value (stats, "pads");
+  fail_unless_equals_int (gst_value_array_get_size (pads), 1);
+  fail_unless (
+      gst_structure_get_uint64 (gst_value_get_structure (
+                                    gst_value_array_get_value (pads, 0)),
+          "pushed", &pushed));
+  fail_unless_equals_uint64 (pushed, 2000);
+  gst_structure_free (stats);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (tee);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
 /* A pool that holds 4 buffers at most, as a capture device's does. */
 GST_START_TEST (test_bounded_pool_never_runs_dry)
 {
@@ -1121,6 +1156,7 @@ timedtee_suite (void)
   tcase_add_test (tc, test_eos_is_kept_for_late_joiners);
   tcase_add_test (tc, test_flush_clears_the_window);
   tcase_add_test (tc, test_no_src_pads_is_fine);
+  tcase_add_test (tc, test_untimestamped_stream_in_a_pipeline);
   tcase_add_test (tc, test_bounded_pool_never_runs_dry);
   tcase_add_test (tc, test_keyframe_join_decodes_vp8);
   tcase_add_test (tc, test_late_joiner_decodes_ogg_opus);
