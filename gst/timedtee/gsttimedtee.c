@@ -395,9 +395,17 @@ pad_set_join_position (GstTimedTee *tee, GstTimedTeePad *pad, guint64 seq)
 
   seq = onair_retention_find_next (tee->ring, seq, ONAIR_ITEM_BUFFER);
   item = onair_retention_get (tee->ring, seq);
-  pad->join_position =
-      item != NULL ? GST_BUFFER_PTS (item->object) : GST_CLOCK_TIME_NONE;
   pad->join_running_time = item != NULL ? item->time : GST_CLOCK_TIME_NONE;
+  /* Headers at the start of a stream (Ogg pages) carry no PTS: the position
+   * is that of the first buffer that does. */
+  pad->join_position = GST_CLOCK_TIME_NONE;
+  for (; item != NULL; item = onair_retention_get (tee->ring, ++seq)) {
+    if ((item->flags & ONAIR_ITEM_BUFFER)
+        && GST_BUFFER_PTS_IS_VALID (item->object)) {
+      pad->join_position = GST_BUFFER_PTS (item->object);
+      break;
+    }
+  }
 }
 
 /* Gives @pad its start point @start: what it replays first, and what it will
@@ -500,6 +508,19 @@ oldest_pinned_seq (GstTimedTee *tee)
   return oldest;
 }
 
+/* Where @pad really is: its read position, plus what its thread has already
+ * handed on from the batch it is pushing (that is not lost if cut). */
+static guint64
+pad_position (GstTimedTee *tee, GstTimedTeePad *pad)
+{
+  guint64 position = pad->read_seq;
+
+  if (pad->batch_generation == pad->generation)
+    position = MIN (position + g_atomic_int_get (&pad->batch_done),
+        onair_retention_end_seq (tee->ring));
+  return position;
+}
+
 static guint
 count_buffers (GstTimedTee *tee, guint64 from, guint64 to)
 {
@@ -518,6 +539,7 @@ typedef struct {
   GstTimedTeePad *pad;
   guint64 dropped;
   gboolean fatal;
+  const gchar *limit; /* which limit made the cut */
 } Overrun;
 
 /* Cuts the window to max-retention / max-size-bytes, applying the overrun
@@ -530,21 +552,22 @@ enforce_hard_limit (GstTimedTee *tee)
   guint64 cut =
       onair_retention_hard_limit (tee->ring, max_time, tee->max_size_bytes);
   GArray *overruns = NULL;
+  const gchar *limit;
   guint i;
 
   if (cut <= onair_retention_first_seq (tee->ring))
     return NULL;
+  limit = tee->max_size_bytes > 0
+          && onair_retention_bytes (tee->ring) > tee->max_size_bytes
+      ? "max-size-bytes"
+      : "max-retention";
 
   for (i = 0; i < tee->pads->len; i++) {
     GstTimedTeePad *pad = g_ptr_array_index (tee->pads, i);
-    Overrun o = { pad, 0, FALSE };
+    Overrun o = { pad, 0, FALSE, limit };
     guint64 target, from;
 
-    /* What its thread has handed on from the current batch is not lost. */
-    from = pad->read_seq;
-    if (pad->batch_generation == pad->generation)
-      from = MIN (from + g_atomic_int_get (&pad->batch_done),
-          onair_retention_end_seq (tee->ring));
+    from = pad_position (tee, pad);
     if (!pad_pins (pad) || from >= cut)
       continue;
     switch (tee->overrun_policy) {
@@ -553,6 +576,7 @@ enforce_hard_limit (GstTimedTee *tee)
         g_atomic_int_inc (&pad->generation);
         o.fatal = TRUE;
         o.dropped = count_buffers (tee, from, cut);
+        pad->dropped += o.dropped;
         break;
       case GST_TIMED_TEE_OVERRUN_RESYNC:
       case GST_TIMED_TEE_OVERRUN_DROP:
@@ -597,19 +621,18 @@ report_overruns (GstTimedTee *tee, GArray *overruns)
 
     if (o->fatal) {
       GST_ELEMENT_ERROR_WITH_DETAILS (tee, STREAM, FAILED,
-          (_ ("Branch %s fell more than %.1f s behind the live stream."), name,
-              (gdouble) tee->max_retention / GST_SECOND),
-          ("overrun-policy=error: the window reached its maximum while %s "
+          (_ ("Branch %s fell too far behind the live stream."), name),
+          ("overrun-policy=error: the window reached its limit (%s) while %s "
            "still needed %" G_GUINT64_FORMAT " buffers",
-              name, o->dropped),
+              o->limit, name, o->dropped),
           ("pad", G_TYPE_STRING, name, "dropped", G_TYPE_UINT64, o->dropped,
               NULL));
     } else {
       GST_ELEMENT_WARNING_WITH_DETAILS (tee, STREAM, FAILED,
           (_ ("Branch %s fell behind the live stream and skipped data."), name),
-          ("dropped %" G_GUINT64_FORMAT " buffers to stay within "
-           "max-retention / max-size-bytes",
-              o->dropped),
+          ("skipped %" G_GUINT64_FORMAT " buffers to stay within the window "
+           "limit (%s)",
+              o->dropped, o->limit),
           ("pad", G_TYPE_STRING, name, "dropped", G_TYPE_UINT64, o->dropped,
               NULL));
     }
@@ -785,7 +808,7 @@ buffer_running_time (GstTimedTee *tee, GstBuffer *buffer, guint64 *end)
     rt = prev;
     if (clock != NULL && GST_STATE (tee) == GST_STATE_PLAYING) {
       now = gst_clock_get_time (clock);
-      if (now > GST_ELEMENT_CAST (tee)->base_time)
+      if (now > (GstClockTime) GST_ELEMENT_CAST (tee)->base_time)
         rt = MAX (prev, now - GST_ELEMENT_CAST (tee)->base_time);
     }
   }
@@ -1140,21 +1163,24 @@ pad_has_work (GstTimedTee *tee, GstTimedTeePad *pad)
 
 static void
 announce_join (GstTimedTee *tee, GstTimedTeePad *pad, GstClockTime position,
-    GstClockTime running_time)
+    GstClockTime running_time, GstTimedTeeJoinTiming timing)
 {
   GstClock *clock;
+  GstClockTime offset = 0;
   gchar *name;
 
-  if (tee->join_timing == GST_TIMED_TEE_TIMING_SHIFTED
+  /* A pad offset from an earlier shifted join must not stay. */
+  if (timing == GST_TIMED_TEE_TIMING_SHIFTED
       && GST_CLOCK_TIME_IS_VALID (running_time)
       && (clock = gst_element_get_clock (GST_ELEMENT_CAST (tee))) != NULL) {
     GstClockTime now = gst_clock_get_time (clock)
         - gst_element_get_base_time (GST_ELEMENT_CAST (tee));
 
     if (now > running_time)
-      gst_pad_set_offset (GST_PAD_CAST (pad), now - running_time);
+      offset = now - running_time;
     gst_object_unref (clock);
   }
+  gst_pad_set_offset (GST_PAD_CAST (pad), offset);
 
   g_signal_emit (tee, gst_timed_tee_signals[SIGNAL_JOINED], 0, pad, position);
   name = gst_pad_get_name (pad);
@@ -1212,6 +1238,7 @@ gst_timed_tee_pad_loop (GstTimedTeePad *pad)
   guint64 seq, end, pushed = 0;
   GstFlowReturn ret = GST_FLOW_OK;
   gint generation;
+  GstTimedTeeJoinTiming timing;
 
   if (tee == NULL) {
     gst_pad_pause_task (GST_PAD_CAST (pad));
@@ -1232,6 +1259,7 @@ gst_timed_tee_pad_loop (GstTimedTeePad *pad)
   }
 
   generation = pad->batch_generation = pad->generation;
+  timing = tee->join_timing;
   announce = pad->announce;
   pad->announce = FALSE;
   position = pad->join_position;
@@ -1252,7 +1280,7 @@ gst_timed_tee_pad_loop (GstTimedTeePad *pad)
   TIMED_TEE_UNLOCK (tee);
 
   if (announce)
-    announce_join (tee, pad, position, running_time);
+    announce_join (tee, pad, position, running_time, timing);
   if (replay != NULL) {
     for (i = 0; i < replay->len; i++)
       push_item (pad, gst_mini_object_ref (g_ptr_array_index (replay, i)),
@@ -1409,7 +1437,7 @@ gst_timed_tee_change_state (GstElement *element, GstStateChange transition)
         pad->joined = FALSE;
         g_atomic_int_inc (&pad->generation);
         pad->join_pending = TRUE;
-        pad->pending_mode = GST_TIMED_TEE_JOIN_BURST;
+        pad->pending_mode = tee->join_mode;
       }
     }
     TIMED_TEE_UNLOCK (tee);
@@ -1430,7 +1458,8 @@ pad_lag (GstTimedTee *tee, GstTimedTeePad *pad)
 
   if (!pad->joined || newest == ONAIR_TIME_NONE)
     return 0;
-  seq = onair_retention_find_next (tee->ring, pad->read_seq, ONAIR_ITEM_BUFFER);
+  seq = onair_retention_find_next (tee->ring, pad_position (tee, pad),
+      ONAIR_ITEM_BUFFER);
   item = onair_retention_get (tee->ring, seq);
   if (item == NULL || item->time == ONAIR_TIME_NONE || item->time > newest)
     return 0;
@@ -1469,8 +1498,8 @@ gst_timed_tee_stats (GstTimedTee *tee)
       onair_retention_span (tee->ring), "buffered-bytes", G_TYPE_UINT64,
       onair_retention_bytes (tee->ring), "buffered-buffers", G_TYPE_UINT,
       onair_retention_buffers (tee->ring), "current-position", G_TYPE_UINT64,
-      tee->current_pts, "num-src-pads", G_TYPE_UINT, tee->pads->len, "pushed",
-      G_TYPE_UINT64, pushed, "dropped", G_TYPE_UINT64, dropped, NULL);
+      tee->current_pts, "num-src-pads", G_TYPE_INT, (gint) tee->pads->len,
+      "pushed", G_TYPE_UINT64, pushed, "dropped", G_TYPE_UINT64, dropped, NULL);
   gst_structure_take_value (s, "pads", &pads);
   return s;
 }

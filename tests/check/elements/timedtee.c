@@ -8,6 +8,8 @@
 
 #include "onair-check.h"
 
+#include <gst/check/gsttestclock.h>
+
 #include <string.h>
 
 #define BUF_DURATION (10 * GST_MSECOND)
@@ -731,6 +733,7 @@ GST_START_TEST (test_overrun_error_posts_error)
       g_error_matches (err, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED));
   fail_unless (strstr (err->message, GST_OBJECT_NAME (b->teepad)) != NULL);
   g_clear_error (&err);
+  fail_unless (get_u64 (b->teepad, "dropped") > 0);
   gst_message_unref (msg);
   overrun_teardown (tee, src, a, b, bus);
 }
@@ -803,37 +806,124 @@ GST_START_TEST (test_no_src_pads_is_fine)
 
 GST_END_TEST;
 
-/* Buffers without timestamps in a BYTES segment are timed by their arrival:
- * prerolling must not make that timeline jump (and overrun every branch). */
-GST_START_TEST (test_untimestamped_stream_in_a_pipeline)
+/* Buffers without timestamps in a BYTES segment are timed by their arrival
+ * on the clock.  Before PLAYING there is no base time: buffers that arrive
+ * while prerolling must not make that timeline jump back later (which made
+ * the window look minutes long and overran every branch). */
+GST_START_TEST (test_untimestamped_stream_timed_by_arrival)
 {
-  GstElement *pipeline = gst_parse_launch (
-      "fakesrc num-buffers=2000 "
-      "sizetype=fixed sizemax=100 filltype=zero ! timedtee name=t "
-      "overrun-policy=error max-retention=1000000000 ! fakesink sync=false",
-      NULL);
-  GstElement *tee = gst_bin_get_by_name (GST_BIN (pipeline), "t");
-  GstMessage *msg = onair_check_run_pipeline (pipeline, GST_MESSAGE_EOS, 20000);
-  GstStructure *stats;
-  guint64 dropped = 1, pushed = 0;
-  const GValue *pads;
+  GstElement *tee =
+      gst_parse_launch ("timedtee overrun-policy=error "
+                        "retention=1000000000 max-retention=1500000000",
+          NULL);
+  GstClock *clock = gst_test_clock_new_with_start_time (1000 * GST_SECOND);
+  GstBus *bus = gst_bus_new ();
+  GstPad *src, *sink;
+  GstSegment segment;
+  Branch *a;
+  guint i;
 
-  onair_check_assert_no_error (msg);
-  gst_message_unref (msg);
-  g_object_get (tee, "stats", &stats, NULL);
-  fail_unless (gst_structure_get_uint64 (stats, "dropped", &dropped));
-  fail_unless_equals_uint64 (dropped, 0);
-  pads = gst_structure_get_value (stats, "pads");
-  fail_unless_equals_int (gst_value_array_get_size (pads), 1);
-  fail_unless (
-      gst_structure_get_uint64 (gst_value_get_structure (
-                                    gst_value_array_get_value (pads, 0)),
-          "pushed", &pushed));
-  fail_unless_equals_uint64 (pushed, 2000);
-  gst_structure_free (stats);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (tee);
-  gst_object_unref (pipeline);
+  gst_element_set_bus (tee, bus);
+  gst_element_set_clock (tee, clock);
+  fail_unless (gst_element_set_state (tee, GST_STATE_PAUSED)
+      != GST_STATE_CHANGE_FAILURE);
+  src = gst_pad_new ("upstream", GST_PAD_SRC);
+  gst_pad_set_active (src, TRUE);
+  sink = gst_element_get_static_pad (tee, "sink");
+  gst_pad_link (src, sink);
+  gst_object_unref (sink);
+  gst_pad_push_event (src, gst_event_new_stream_start ("bytes"));
+  gst_segment_init (&segment, GST_FORMAT_BYTES);
+  gst_pad_push_event (src, gst_event_new_segment (&segment));
+  a = branch_join (tee);
+
+  for (i = 0; i < 20; i++)
+    fail_unless_equals_int (gst_pad_push (src,
+                                gst_buffer_new_allocate (NULL, 100, NULL)),
+        GST_FLOW_OK);
+  gst_element_set_base_time (tee, 1000 * GST_SECOND);
+  fail_unless (gst_element_set_state (tee, GST_STATE_PLAYING)
+      != GST_STATE_CHANGE_FAILURE);
+  for (i = 0; i < 300; i++) {
+    gst_test_clock_advance_time (GST_TEST_CLOCK (clock), 10 * GST_MSECOND);
+    fail_unless_equals_int (gst_pad_push (src,
+                                gst_buffer_new_allocate (NULL, 100, NULL)),
+        GST_FLOW_OK);
+    branch_wait_buffers (a, 21 + i);
+  }
+  /* 3 s by the clock: one second kept, nobody overrun. */
+  fail_unless (get_u64 (tee, "buffered-time") >= GST_SECOND);
+  fail_unless (get_u64 (tee, "buffered-time") <= 1500 * GST_MSECOND);
+  fail_unless_equals_uint64 (get_u64 (a->teepad, "dropped"), 0);
+  fail_if (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING | GST_MESSAGE_ERROR),
+      "overrun reported");
+
+  branch_free (a, tee);
+  gst_element_set_bus (tee, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (clock);
+  timedtee_free (tee, src);
+}
+
+GST_END_TEST;
+
+/* Running time the branch's segment gives its first buffer. */
+static GstClockTime
+branch_first_running_time (Branch *b)
+{
+  const GstSegment *segment = NULL;
+  GstClockTime rt = GST_CLOCK_TIME_NONE;
+  guint i;
+
+  g_mutex_lock (&b->lock);
+  for (i = 0; i < b->items->len; i++) {
+    GstMiniObject *obj = g_ptr_array_index (b->items, i);
+
+    if (GST_IS_EVENT (obj) && GST_EVENT_TYPE (obj) == GST_EVENT_SEGMENT)
+      gst_event_parse_segment (GST_EVENT (obj), &segment);
+    if (GST_IS_BUFFER (obj)) {
+      fail_unless (segment != NULL);
+      rt = gst_segment_to_running_time (segment, GST_FORMAT_TIME,
+          GST_BUFFER_PTS (obj));
+      break;
+    }
+  }
+  g_mutex_unlock (&b->lock);
+  return rt;
+}
+
+/* shifted: the replay starts now in running time; original: at its own. */
+GST_START_TEST (test_join_timing_shifted_plays_from_now)
+{
+  GstElement *tee = gst_parse_launch ("timedtee join-timing=shifted", NULL);
+  GstClock *clock = gst_test_clock_new ();
+  GstPad *src;
+  Branch *b, *c;
+
+  gst_element_set_clock (tee, clock);
+  gst_element_set_base_time (tee, 0);
+  fail_unless (gst_element_set_state (tee, GST_STATE_PLAYING)
+      != GST_STATE_CHANGE_FAILURE);
+  src = upstream_new (tee, "audio/x-raw");
+  push_range (src, 0, 300, 0);
+  gst_test_clock_set_time (GST_TEST_CLOCK (clock), 3 * GST_SECOND);
+
+  b = branch_join (tee);
+  branch_wait_buffers (b, 300);
+  fail_unless_equals_uint64 (get_u64 (b->teepad, "join-position"), 0);
+  fail_unless_equals_int64 (gst_pad_get_offset (b->teepad), 3 * GST_SECOND);
+  fail_unless_equals_uint64 (branch_first_running_time (b), 3 * GST_SECOND);
+  branch_free (b, tee);
+
+  g_object_set (tee, "join-timing", 0, NULL);
+  c = branch_join (tee);
+  branch_wait_buffers (c, 300);
+  fail_unless_equals_int64 (gst_pad_get_offset (c->teepad), 0);
+  fail_unless_equals_uint64 (branch_first_running_time (c), 0);
+  branch_free (c, tee);
+
+  gst_object_unref (clock);
+  timedtee_free (tee, src);
 }
 
 GST_END_TEST;
@@ -1156,7 +1246,8 @@ timedtee_suite (void)
   tcase_add_test (tc, test_eos_is_kept_for_late_joiners);
   tcase_add_test (tc, test_flush_clears_the_window);
   tcase_add_test (tc, test_no_src_pads_is_fine);
-  tcase_add_test (tc, test_untimestamped_stream_in_a_pipeline);
+  tcase_add_test (tc, test_untimestamped_stream_timed_by_arrival);
+  tcase_add_test (tc, test_join_timing_shifted_plays_from_now);
   tcase_add_test (tc, test_bounded_pool_never_runs_dry);
   tcase_add_test (tc, test_keyframe_join_decodes_vp8);
   tcase_add_test (tc, test_late_joiner_decodes_ogg_opus);
