@@ -18,3 +18,11 @@ fi
 for plugin in "${plugins[@]}"; do
   run gst-inspect-1.0 "$PWD/$plugin" | sed -n '/^Plugin Details/,/^$/p;/^  [a-z]*: /p'
 done
+
+if [ -x build/examples/timedtee/timedtee-joins ]; then
+  echo
+  echo "== timedtee: a live source, and a new branch every second =="
+  echo "   (2 s retention: the first branches get all history from 0 s, later"
+  echo "    ones start where the window begins, each told its exact position)"
+  run "$PWD/build/examples/timedtee/timedtee-joins" --branches 4 --interval 1 --retention 2
+fi

@@ -21,7 +21,7 @@ onair_build build-sanitize -Dwerror=true -Db_sanitize=address,undefined \
 # The plugin scanner is not instrumented: plugins load in-process, each test
 # with its own registry (set by tests/check/meson.build).
 GST_REGISTRY_FORK=no \
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_odr_violation=0 \
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_odr_violation=0:fast_unwind_on_malloc=0 \
 LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0" \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   meson test -C build-sanitize --num-processes 2 --print-errorlogs \

@@ -22,8 +22,11 @@ typedef struct {
 } OnairIcecastConfig;
 
 /* Starts /usr/bin/icecast2 on a free 127.0.0.1 port, with a config written to
- * a scratch directory (changeowner to nobody/nogroup when running as root),
- * and waits until /status-json.xsl answers.  Fails the test (never skips)
+ * a scratch directory, and waits until /status-json.xsl answers.  icecast2
+ * refuses to run as root: under root the server process becomes
+ * nobody/nogroup before it starts, which does what <changeowner> would while
+ * keeping PR_SET_PDEATHSIG (icecast2's own change of owner clears it, and the
+ * server would outlive a killed test).  Fails the test (never skips)
  * when the server is missing or does not come up within 15 s.  @config may be
  * NULL for the defaults. */
 OnairIcecast *onair_icecast_start (const OnairIcecastConfig *config);

@@ -65,19 +65,33 @@ kill_tracked_children (void)
   }
 }
 
+/* Set up before any signal can arrive, so that the handler only makes
+ * async-signal-safe calls: kill, fork, execv, waitpid. */
+static pid_t runner_pid;
+static char *remove_argv[5];
+
 static void
 on_fatal_signal (int sig)
 {
   kill_tracked_children ();
   /* Only the runner owns the scratch directory; a forked test leaves it. */
-  if (scratch_dir != NULL
-      && getpid ()
-          == (pid_t) g_ascii_strtoll (g_getenv ("ONAIR_CHECK_RUNNER_PID"), NULL,
-              10))
-    remove_tree (scratch_dir);
+  if (getpid () == runner_pid && remove_argv[0] != NULL) {
+    pid_t rm = fork ();
+
+    if (rm == 0) {
+      execv (remove_argv[0], remove_argv);
+      _exit (127);
+    }
+    if (rm > 0)
+      waitpid (rm, NULL, 0);
+  }
   signal (sig, SIG_DFL);
   raise (sig);
 }
+
+/* The last lines of a log are where a failure shows; whole logs of long
+ * runs drown it. */
+#define LOG_TAIL_LINES 200
 
 static void
 print_logs (const gchar *path)
@@ -95,9 +109,16 @@ print_logs (const gchar *path)
     } else if (g_str_has_suffix (name, ".log")) {
       gchar *contents = NULL;
 
-      if (g_file_get_contents (child, &contents, NULL, NULL))
-        g_printerr ("\n==== %s ====\n%s\n==== end of %s ====\n", child,
-            contents, name);
+      if (g_file_get_contents (child, &contents, NULL, NULL)) {
+        const gchar *tail = contents + strlen (contents);
+        guint lines = 0;
+
+        while (tail > contents && lines <= LOG_TAIL_LINES)
+          if (*--tail == '\n')
+            lines++;
+        g_printerr ("\n==== %s%s ====\n%s\n==== end of %s ====\n", child,
+            tail > contents ? " (last lines)" : "", tail, name);
+      }
       g_free (contents);
     }
     g_free (child);
@@ -109,7 +130,6 @@ int
 onair_check_run (Suite *suite)
 {
   GError *error = NULL;
-  gchar *pid_str;
   int failed;
 
   scratch_dir = g_dir_make_tmp ("onair-check-XXXXXX", &error);
@@ -120,9 +140,14 @@ onair_check_run (Suite *suite)
   }
   /* Services may drop privileges (icecast2 runs as nobody under root). */
   g_chmod (scratch_dir, 0755);
-  pid_str = g_strdup_printf ("%d", (int) getpid ());
-  g_setenv ("ONAIR_CHECK_RUNNER_PID", pid_str, TRUE);
-  g_free (pid_str);
+  runner_pid = getpid ();
+  remove_argv[0] = (char *) "/bin/rm";
+  remove_argv[1] = (char *) "-rf";
+  remove_argv[2] = (char *) "--";
+  remove_argv[3] = scratch_dir;
+  /* A reader that went away (| head) must not kill the run uncleaned; a
+   * service that closed its socket is reported by the write that failed. */
+  signal (SIGPIPE, SIG_IGN);
   signal (SIGTERM, on_fatal_signal);
   signal (SIGINT, on_fatal_signal);
   signal (SIGHUP, on_fatal_signal);
@@ -132,6 +157,7 @@ onair_check_run (Suite *suite)
   if (failed > 0)
     print_logs (scratch_dir);
   kill_tracked_children ();
+  remove_argv[0] = NULL;
   remove_tree (scratch_dir);
   g_clear_pointer (&scratch_dir, g_free);
   return failed == 0 ? 0 : 1;

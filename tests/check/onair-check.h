@@ -27,7 +27,10 @@ int onair_check_run (Suite *suite);
 
 /* The directory of this test run (created by onair_check_run()).  Fixtures
  * create their own subdirectories below it with onair_check_make_dir(); files
- * ending in ".log" are printed when a test fails. */
+ * ending in ".log" are printed (their last lines) when a test fails.
+ * onair_check_make_dir() also ties the calling test process to the runner
+ * (PR_SET_PDEATHSIG), since a fixture's services must not outlive a test
+ * whose runner was killed. */
 const gchar *onair_check_scratch_dir (void);
 gchar *onair_check_make_dir (const gchar *prefix);
 
