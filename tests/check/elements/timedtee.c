@@ -978,6 +978,7 @@ typedef struct {
   guint out; /* frames or buffers out of it */
   gboolean first_was_delta;
   gboolean first_seen;
+  gboolean eos; /* the late branch itself got EOS */
 } Counts;
 
 static GstPadProbeReturn
@@ -1005,6 +1006,19 @@ count_out (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   g_mutex_lock (&c->lock);
   c->out++;
   g_mutex_unlock (&c->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+note_eos (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  Counts *c = data;
+
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_EOS) {
+    g_mutex_lock (&c->lock);
+    c->eos = TRUE;
+    g_mutex_unlock (&c->lock);
+  }
   return GST_PAD_PROBE_OK;
 }
 
@@ -1074,6 +1088,8 @@ late_decode (const gchar *source_desc, const gchar *decoder_desc,
   gst_object_unref (pad);
   pad = gst_element_get_static_pad (dec, "src");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_out, counts, NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, note_eos, counts,
+      NULL);
   gst_object_unref (pad);
   gst_object_unref (dec);
 
@@ -1087,6 +1103,7 @@ late_decode (const gchar *source_desc, const gchar *decoder_desc,
   msg = onair_check_wait_message (pipeline, GST_MESSAGE_EOS, 60000);
   onair_check_assert_no_error (msg);
   gst_message_unref (msg);
+  fail_unless (counts->eos, "the late branch did not reach EOS");
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (teepad);
   gst_object_unref (teesink);
@@ -1099,7 +1116,8 @@ GST_START_TEST (test_keyframe_join_decodes_vp8)
   Counts c = { 0 };
 
   g_mutex_init (&c.lock);
-  late_decode ("videotestsrc num-buffers=120 ! video/x-raw,width=160,"
+  late_decode ("videotestsrc is-live=true num-buffers=120 ! "
+               "video/x-raw,width=160,"
                "height=120,framerate=30/1 ! vp8enc keyframe-max-dist=20 "
                "deadline=1",
       "vp8dec", 50, &c);
@@ -1123,7 +1141,8 @@ GST_START_TEST (test_late_joiner_decodes_ogg_opus)
       g_regex_new ("gst_event_set_seqnum", 0, 0, NULL), NULL, NULL, NULL);
   g_mutex_init (&c.lock);
   /* 150 buffers of 20 ms, in pages of 100 ms; join mid-stream. */
-  late_decode ("audiotestsrc num-buffers=150 samplesperbuffer=960 ! "
+  late_decode ("audiotestsrc is-live=true num-buffers=150 samplesperbuffer=960 "
+               "! "
                "audio/x-raw,rate=48000,channels=2 ! opusenc ! "
                "oggmux max-delay=100000000 max-page-delay=100000000",
       "oggdemux ! opusdec", 20, &c);
