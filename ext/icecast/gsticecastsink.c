@@ -1,0 +1,1861 @@
+/* gst-plugins-onair: icecastsink, an Icecast source client
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * SECTION:element-icecastsink
+ * @title: icecastsink
+ *
+ * Sends an encoded stream (MP3, AAC in ADTS, Ogg, WebM) to a mount of an
+ * Icecast server, the way a station's source client does, and keeps it on
+ * the air: it reconnects with backoff when the connection drops, the server
+ * restarts or the mount is taken, optionally keeping a backlog so that a
+ * short outage loses nothing.  Stream information goes out as `ice-*`
+ * headers, title tags become metadata updates, and every failure gets its
+ * own error.
+ *
+ * The sink renders in real time against the clock, so a file source does not
+ * burst the server; put a parser first (`mpegaudioparse`, `aacparse`) or a
+ * muxer (`oggmux`, `webmmux`).
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 audiotestsrc is-live=true ! audioconvert ! lamemp3enc ! \
+ *     mpegaudioparse ! icecastsink location=icecast://source:hackme@localhost:8000/live.mp3 \
+ *     stream-name="Test station" genre=Test
+ * ]|
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+#include <sys/socket.h>
+#include <glib/gi18n-lib.h>
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+
+#include "gsticecastsink.h"
+#include "icecast-protocol.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_icecast_sink_debug);
+#define GST_CAT_DEFAULT gst_icecast_sink_debug
+
+#define DEFAULT_PORT ONAIR_ICECAST_DEFAULT_PORT
+#define DEFAULT_USERNAME "source"
+#define DEFAULT_PROTOCOL GST_ICECAST_PROTOCOL_AUTO
+#define DEFAULT_TLS GST_ICECAST_TLS_NONE
+#define DEFAULT_TLS_VALIDATION_FLAGS G_TLS_CERTIFICATE_VALIDATE_ALL
+#define DEFAULT_PUBLIC FALSE
+#define DEFAULT_SEND_METADATA TRUE
+#define DEFAULT_METADATA_FORMAT "%a - %t"
+#define DEFAULT_RECONNECT_DELAY GST_SECOND
+#define DEFAULT_MAX_RECONNECT_DELAY (30 * GST_SECOND)
+#define DEFAULT_MAX_RECONNECT_ATTEMPTS -1
+#define DEFAULT_BACKLOG 0
+#define DEFAULT_TIMEOUT 10000
+#define DEFAULT_USER_AGENT "GStreamer icecastsink " VERSION
+
+/* Icecast 2.5 answers a PUT with Expect with nothing at all: after this long
+ * without a word the stream starts. */
+#define SILENT_SERVER_WAIT (2 * G_TIME_SPAN_SECOND)
+
+typedef enum {
+  STATE_IDLE,
+  STATE_CONNECTING,
+  STATE_STREAMING,
+  STATE_WAITING,
+  STATE_FAILED,
+} SinkState;
+
+static const gchar *const state_names[] = { "idle", "connecting", "streaming",
+  "waiting", "failed" };
+
+struct _GstIcecastSink {
+  GstBaseSink parent;
+
+  /* Settings, under the object lock. */
+  gchar *host;
+  guint port;
+  gchar *mount;
+  gchar *username;
+  gchar *password;
+  GstIcecastProtocol protocol;
+  GstIcecastTls tls;
+  GTlsCertificateFlags tls_validation_flags;
+  gchar *content_type;
+  gchar *stream_name;
+  gchar *description;
+  gchar *genre;
+  gchar *url;
+  gboolean is_public;
+  gchar *audio_info;
+  gint bitrate;
+  gboolean send_metadata;
+  gchar *metadata_format;
+  gchar *admin_user;
+  gchar *admin_password;
+  guint64 reconnect_delay;
+  guint64 max_reconnect_delay;
+  gint max_reconnect_attempts;
+  guint64 backlog;
+  guint timeout;
+  gchar *user_agent;
+
+  /* The sender: its thread, and everything below, under lock. */
+  GMutex lock;
+  GCond cond;
+  GThread *sender;
+  GCancellable *cancellable;
+  gboolean running;
+  gboolean failed;
+  gboolean ever_connected;
+  SinkState state;
+  GQueue queue; /* GstBuffer, oldest first */
+  guint64 queued_bytes;
+  GPtrArray *headers; /* sent first on every connection */
+  gboolean caps_headers; /* headers came from the caps */
+  gboolean header_set_open;
+  gchar *caps_content_type; /* NULL until caps */
+  gboolean in_stream_metadata; /* Ogg, WebM: titles travel in the stream */
+  gint caps_rate;
+  gint caps_channels;
+  gint tag_bitrate; /* kbit/s */
+  gchar *last_title;
+  /* Statistics */
+  guint64 bytes_sent;
+  guint64 dropped_bytes;
+  guint reconnections;
+  guint metadata_updates;
+  gint64 connected_since;
+  const gchar *protocol_used;
+
+  /* Title updates, sent on their own thread with libsoup. */
+  GThread *metadata_thread;
+  GAsyncQueue *titles;
+};
+
+enum {
+  PROP_0,
+  PROP_LOCATION,
+  PROP_HOST,
+  PROP_PORT,
+  PROP_MOUNT,
+  PROP_USERNAME,
+  PROP_PASSWORD,
+  PROP_PROTOCOL,
+  PROP_TLS,
+  PROP_TLS_VALIDATION_FLAGS,
+  PROP_CONTENT_TYPE,
+  PROP_STREAM_NAME,
+  PROP_DESCRIPTION,
+  PROP_GENRE,
+  PROP_URL,
+  PROP_PUBLIC,
+  PROP_AUDIO_INFO,
+  PROP_BITRATE,
+  PROP_SEND_METADATA,
+  PROP_METADATA_FORMAT,
+  PROP_ADMIN_USER,
+  PROP_ADMIN_PASSWORD,
+  PROP_RECONNECT_DELAY,
+  PROP_MAX_RECONNECT_DELAY,
+  PROP_MAX_RECONNECT_ATTEMPTS,
+  PROP_BACKLOG,
+  PROP_TIMEOUT,
+  PROP_USER_AGENT,
+  PROP_STATS,
+};
+
+enum { SIGNAL_CONNECTION_PROBLEM, LAST_SIGNAL };
+
+static guint gst_icecast_sink_signals[LAST_SIGNAL];
+
+#define SENDER_LOCK(sink) g_mutex_lock (&(sink)->lock)
+#define SENDER_UNLOCK(sink) g_mutex_unlock (&(sink)->lock)
+
+/* ANY, so that caps Icecast cannot take reach set_caps and get a message
+ * that says what to do, instead of a bare "could not link".  What is
+ * accepted: MP3 (audio/mpeg, mpegversion=1), AAC in ADTS, Ogg, WebM, or
+ * anything with the content-type property set. */
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+
+#define GST_TYPE_ICECAST_PROTOCOL (gst_icecast_protocol_get_type ())
+static GType
+gst_icecast_protocol_get_type (void)
+{
+  static GType type;
+  static const GEnumValue values[] = {
+    { GST_ICECAST_PROTOCOL_AUTO,
+        "PUT with Expect: 100-continue, SOURCE when "
+        "the server does not take PUT",
+        "auto" },
+    { GST_ICECAST_PROTOCOL_PUT, "HTTP PUT (Icecast 2.4 and later)", "put" },
+    { GST_ICECAST_PROTOCOL_SOURCE, "The SOURCE method of older servers",
+        "source" },
+    { 0, NULL, NULL },
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type,
+        g_enum_register_static ("GstIcecastProtocol", values));
+  return type;
+}
+
+#define GST_TYPE_ICECAST_TLS (gst_icecast_tls_get_type ())
+static GType
+gst_icecast_tls_get_type (void)
+{
+  static GType type;
+  static const GEnumValue values[] = {
+    { GST_ICECAST_TLS_NONE, "Plain TCP", "none" },
+    { GST_ICECAST_TLS_AUTO,
+        "TLS when the server speaks it, plain TCP when "
+        "it does not (a certificate that fails validation is an error)",
+        "auto" },
+    { GST_ICECAST_TLS_REQUIRED, "TLS or nothing", "required" },
+    { 0, NULL, NULL },
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstIcecastTls", values));
+  return type;
+}
+
+static void
+gst_icecast_sink_uri_handler_init (gpointer g_iface, gpointer iface_data);
+
+G_DEFINE_TYPE_WITH_CODE (GstIcecastSink, gst_icecast_sink, GST_TYPE_BASE_SINK,
+                         G_IMPLEMENT_INTERFACE (GST_TYPE_URI_HANDLER,
+                             gst_icecast_sink_uri_handler_init);
+                         GST_DEBUG_CATEGORY_INIT (gst_icecast_sink_debug,
+                             "icecastsink", 0, "Icecast source client"));
+GST_ELEMENT_REGISTER_DEFINE (icecastsink, "icecastsink", GST_RANK_NONE,
+    GST_TYPE_ICECAST_SINK);
+
+/* Location */
+
+static gchar *
+location_string (GstIcecastSink *sink)
+{
+  return onair_icecast_uri_to_string (sink->tls == GST_ICECAST_TLS_REQUIRED,
+      sink->username, sink->host, sink->port, sink->mount);
+}
+
+static gboolean
+set_location (GstIcecastSink *sink, const gchar *location, GError **error)
+{
+  OnairIcecastUri uri;
+
+  if (!onair_icecast_uri_parse (location, &uri, error))
+    return FALSE;
+  GST_OBJECT_LOCK (sink);
+  g_free (sink->host);
+  sink->host = g_strdup (uri.host);
+  sink->port = uri.port;
+  g_free (sink->mount);
+  sink->mount = g_strdup (uri.mount);
+  if (uri.user != NULL) {
+    g_free (sink->username);
+    sink->username = g_strdup (uri.user);
+  }
+  if (uri.password != NULL) {
+    g_free (sink->password);
+    sink->password = g_strdup (uri.password);
+  }
+  if (uri.tls)
+    sink->tls = GST_ICECAST_TLS_REQUIRED;
+  GST_OBJECT_UNLOCK (sink);
+  onair_icecast_uri_clear (&uri);
+  return TRUE;
+}
+
+static GstURIType
+gst_icecast_sink_uri_get_type (GType type)
+{
+  return GST_URI_SINK;
+}
+
+static const gchar *const *
+gst_icecast_sink_uri_get_protocols (GType type)
+{
+  static const gchar *const protocols[] = { "icecast", "icecasts", NULL };
+
+  return protocols;
+}
+
+static gchar *
+gst_icecast_sink_uri_get_uri (GstURIHandler *handler)
+{
+  GstIcecastSink *sink = GST_ICECAST_SINK (handler);
+  gchar *uri;
+
+  GST_OBJECT_LOCK (sink);
+  uri = location_string (sink);
+  GST_OBJECT_UNLOCK (sink);
+  return uri;
+}
+
+static gboolean
+gst_icecast_sink_uri_set_uri (GstURIHandler *handler, const gchar *uri,
+    GError **error)
+{
+  GError *parse_error = NULL;
+
+  if (!set_location (GST_ICECAST_SINK (handler), uri, &parse_error)) {
+    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, "%s",
+        parse_error->message);
+    g_clear_error (&parse_error);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+gst_icecast_sink_uri_handler_init (gpointer g_iface, gpointer iface_data)
+{
+  GstURIHandlerInterface *iface = g_iface;
+
+  iface->get_type = gst_icecast_sink_uri_get_type;
+  iface->get_protocols = gst_icecast_sink_uri_get_protocols;
+  iface->get_uri = gst_icecast_sink_uri_get_uri;
+  iface->set_uri = gst_icecast_sink_uri_set_uri;
+}
+
+/* Messages */
+
+static void
+post_connected (GstIcecastSink *sink, const gchar *mount, const gchar *method,
+    gboolean tls, guint attempt)
+{
+  gst_element_post_message (GST_ELEMENT_CAST (sink),
+      gst_message_new_element (GST_OBJECT_CAST (sink),
+          gst_structure_new ("icecast-connected", "mount", G_TYPE_STRING, mount,
+              "protocol", G_TYPE_STRING, method, "tls", G_TYPE_BOOLEAN, tls,
+              "attempt", G_TYPE_UINT, attempt, NULL)));
+}
+
+static void
+post_disconnected (GstIcecastSink *sink, const gchar *reason, guint attempt,
+    GstClockTime next_retry)
+{
+  gst_element_post_message (GST_ELEMENT_CAST (sink),
+      gst_message_new_element (GST_OBJECT_CAST (sink),
+          gst_structure_new ("icecast-disconnected", "reason", G_TYPE_STRING,
+              reason, "attempt", G_TYPE_UINT, attempt, "next-retry",
+              G_TYPE_UINT64, next_retry, NULL)));
+  g_signal_emit (sink, gst_icecast_sink_signals[SIGNAL_CONNECTION_PROBLEM], 0,
+      reason, attempt, next_retry);
+}
+
+/* Connecting */
+
+/* What one connection attempt came to. */
+typedef struct {
+  gboolean fatal;
+  GQuark domain;
+  gint code;
+  gchar *message; /* translated, for the user */
+  gchar *debug; /* detail; never holds a secret */
+  gchar *reason; /* short, for bus messages */
+} Failure;
+
+static void
+failure_set (Failure *f, gboolean fatal, GQuark domain, gint code,
+    const gchar *reason, gchar *message, gchar *debug)
+{
+  f->fatal = fatal;
+  f->domain = domain;
+  f->code = code;
+  f->reason = g_strdup (reason);
+  f->message = message;
+  f->debug = debug;
+}
+
+static void
+failure_clear (Failure *f)
+{
+  g_clear_pointer (&f->message, g_free);
+  g_clear_pointer (&f->debug, g_free);
+  g_clear_pointer (&f->reason, g_free);
+}
+
+/* A copy of the settings one connection needs, taken under the lock. */
+typedef struct {
+  OnairIcecastRequest request;
+  GstIcecastProtocol protocol;
+  GstIcecastTls tls;
+  GTlsCertificateFlags tls_flags;
+  guint timeout_s;
+  gint max_attempts;
+  guint64 delay;
+  guint64 max_delay;
+  gboolean keep_backlog;
+  gchar *strings[12];
+} Connection;
+
+static void
+connection_snapshot (GstIcecastSink *sink, Connection *c)
+{
+  gint bitrate;
+
+  memset (c, 0, sizeof (*c));
+  GST_OBJECT_LOCK (sink);
+  c->request.host = c->strings[0] = g_strdup (sink->host);
+  c->request.port = sink->port;
+  c->request.mount = c->strings[1] = g_strdup (sink->mount);
+  c->request.user = c->strings[2] = g_strdup (sink->username);
+  c->request.password = c->strings[3] = g_strdup (sink->password);
+  c->request.user_agent = c->strings[4] = g_strdup (sink->user_agent);
+  c->request.name = c->strings[5] = g_strdup (sink->stream_name);
+  c->request.description = c->strings[6] = g_strdup (sink->description);
+  c->request.genre = c->strings[7] = g_strdup (sink->genre);
+  c->request.url = c->strings[8] = g_strdup (sink->url);
+  c->request.is_public = sink->is_public ? 1 : 0;
+  c->protocol = sink->protocol;
+  c->tls = sink->tls;
+  c->tls_flags = sink->tls_validation_flags;
+  c->timeout_s = MAX (1, (sink->timeout + 999) / 1000);
+  c->max_attempts = sink->max_reconnect_attempts;
+  c->delay = sink->reconnect_delay;
+  c->max_delay = sink->max_reconnect_delay;
+  c->keep_backlog = sink->backlog > 0;
+  bitrate = sink->bitrate;
+  c->request.content_type = c->strings[9] = g_strdup (sink->content_type);
+  c->request.audio_info = c->strings[10] = g_strdup (sink->audio_info);
+  GST_OBJECT_UNLOCK (sink);
+
+  SENDER_LOCK (sink);
+  if (c->request.content_type == NULL)
+    c->request.content_type = c->strings[9] =
+        g_strdup (sink->caps_content_type);
+  if (bitrate <= 0)
+    bitrate = sink->tag_bitrate;
+  if (c->request.audio_info == NULL)
+    c->request.audio_info = c->strings[10] = onair_icecast_audio_info (bitrate,
+        sink->caps_rate, sink->caps_channels);
+  SENDER_UNLOCK (sink);
+  c->request.bitrate = bitrate;
+}
+
+static void
+connection_clear (Connection *c)
+{
+  guint i;
+
+  if (c->strings[3] != NULL)
+    memset (c->strings[3], 0, strlen (c->strings[3]));
+  for (i = 0; i < G_N_ELEMENTS (c->strings); i++)
+    g_clear_pointer (&c->strings[i], g_free);
+}
+
+static gboolean
+accept_certificate (GTlsConnection *conn, GTlsCertificate *cert,
+    GTlsCertificateFlags errors, gpointer user_data)
+{
+  GTlsCertificateFlags checked = GPOINTER_TO_UINT (user_data);
+
+  /* Only the problems the user asked to check count. */
+  return (errors & checked) == 0;
+}
+
+static void
+failure_from_io (Failure *f, const Connection *c, GError *error,
+    const gchar *doing)
+{
+  gchar *server = g_strdup_printf ("%s:%u", c->request.host, c->request.port);
+
+  if (g_error_matches (error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND)
+      || g_error_matches (error, G_RESOLVER_ERROR,
+          G_RESOLVER_ERROR_TEMPORARY_FAILURE)) {
+    failure_set (f, FALSE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
+        "name resolution failed",
+        g_strdup_printf (_ ("Could not find the server \"%s\"."),
+            c->request.host),
+        g_strdup_printf ("%s: %s", doing, error->message));
+  } else if (g_error_matches (error, G_IO_ERROR,
+                 G_IO_ERROR_CONNECTION_REFUSED)) {
+    failure_set (f, FALSE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
+        "connection refused",
+        g_strdup_printf (_ ("The server %s refused the connection."), server),
+        g_strdup_printf ("%s: %s", doing, error->message));
+  } else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
+    failure_set (f, FALSE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
+        "timeout",
+        g_strdup_printf (_ ("The server %s did not answer in time."), server),
+        g_strdup_printf ("%s: %s (timeout %u s)", doing, error->message,
+            c->timeout_s));
+  } else if (error->domain == G_TLS_ERROR) {
+    gboolean bad_cert =
+        g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
+
+    failure_set (f, bad_cert, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
+        "TLS failure",
+        bad_cert
+            ? g_strdup_printf (_ ("The TLS certificate of %s is not "
+                                  "trusted."),
+                server)
+            : g_strdup_printf (_ ("Could not set up TLS with %s."), server),
+        g_strdup_printf ("%s: %s", doing, error->message));
+  } else {
+    failure_set (f, FALSE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
+        "connection lost",
+        g_strdup_printf (_ ("The connection to %s failed."), server),
+        g_strdup_printf ("%s: %s", doing, error->message));
+  }
+  g_free (server);
+}
+
+/* Opens TCP, and TLS when @use_tls. */
+static GIOStream *
+open_stream (const Connection *c, gboolean use_tls, GCancellable *cancellable,
+    GSocket **socket_out, Failure *f)
+{
+  GSocketClient *client = g_socket_client_new ();
+  GSocketConnectable *address =
+      g_network_address_new (c->request.host, c->request.port);
+  GSocketConnection *tcp;
+  GIOStream *stream;
+  GError *error = NULL;
+
+  g_socket_client_set_timeout (client, c->timeout_s);
+  tcp = g_socket_client_connect (client, address, cancellable, &error);
+  g_object_unref (client);
+  if (tcp == NULL) {
+    failure_from_io (f, c, error, "connecting");
+    g_object_unref (address);
+    g_clear_error (&error);
+    return NULL;
+  }
+  *socket_out = g_socket_connection_get_socket (tcp);
+  stream = G_IO_STREAM (tcp);
+
+  if (use_tls) {
+    GIOStream *tls;
+
+    if (!g_tls_backend_supports_tls (g_tls_backend_get_default ())) {
+      failure_set (f, TRUE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+          "TLS failure", g_strdup (_ ("TLS is not available on this system.")),
+          g_strdup ("no GIO TLS backend: install glib-networking"));
+      g_object_unref (tcp);
+      g_object_unref (address);
+      return NULL;
+    }
+    tls = g_tls_client_connection_new (stream, address, &error);
+    if (tls != NULL) {
+      g_signal_connect (tls, "accept-certificate",
+          G_CALLBACK (accept_certificate), GUINT_TO_POINTER (c->tls_flags));
+      if (!g_tls_connection_handshake (G_TLS_CONNECTION (tls), cancellable,
+              &error))
+        g_clear_object (&tls);
+    }
+    g_object_unref (tcp);
+    if (tls == NULL) {
+      gboolean bad_cert =
+          g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
+      gchar *server =
+          g_strdup_printf ("%s:%u", c->request.host, c->request.port);
+
+      /* Whatever broke the handshake, it is TLS the user has to look at. */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        failure_from_io (f, c, error, "TLS handshake");
+      else
+        failure_set (f, bad_cert, GST_RESOURCE_ERROR,
+            GST_RESOURCE_ERROR_OPEN_WRITE, "TLS failure",
+            bad_cert
+                ? g_strdup_printf (_ ("The TLS certificate of %s is not "
+                                      "trusted."),
+                    server)
+                : g_strdup_printf (_ ("Could not set up TLS with %s."), server),
+            g_strdup_printf ("TLS handshake: %s", error->message));
+      g_free (server);
+      g_clear_error (&error);
+      g_object_unref (address);
+      return NULL;
+    }
+    stream = tls;
+  }
+  g_object_unref (address);
+  return stream;
+}
+
+typedef enum {
+  ANSWER_STREAM,
+  ANSWER_FAILED,
+  ANSWER_TRY_SOURCE,
+} Answer;
+
+/* Sends the request and reads what the server makes of it. */
+static Answer
+negotiate (GstIcecastSink *sink, const Connection *c, OnairIcecastMethod method,
+    GIOStream *stream, GSocket *socket, GCancellable *cancellable, Failure *f)
+{
+  OnairIcecastRequest request = c->request;
+  GByteArray *reply_bytes = g_byte_array_new ();
+  gchar *head, *server, *mount = (gchar *) c->request.mount;
+  GError *error = NULL;
+  gboolean closed = FALSE;
+  gint64 deadline;
+  OnairIcecastReply reply = { 0 };
+  Answer answer = ANSWER_FAILED;
+
+  request.method = method;
+  head = onair_icecast_request_build (&request);
+  GST_DEBUG_OBJECT (sink, "%s %s (content type %s)",
+      method == ONAIR_ICECAST_METHOD_PUT ? "PUT" : "SOURCE", mount,
+      request.content_type);
+  if (!g_output_stream_write_all (g_io_stream_get_output_stream (stream), head,
+          strlen (head), NULL, cancellable, &error)) {
+    memset (head, 0, strlen (head));
+    g_free (head);
+    failure_from_io (f, c, error, "sending the request");
+    g_clear_error (&error);
+    g_byte_array_unref (reply_bytes);
+    return ANSWER_FAILED;
+  }
+  memset (head, 0, strlen (head));
+  g_free (head);
+
+  deadline = g_get_monotonic_time ()
+      + (method == ONAIR_ICECAST_METHOD_PUT
+              ? SILENT_SERVER_WAIT
+              : (gint64) c->timeout_s * G_TIME_SPAN_SECOND);
+  for (;;) {
+    guint8 chunk[2048];
+    gssize n;
+    gint64 remaining = deadline - g_get_monotonic_time ();
+
+    onair_icecast_reply_parse (reply_bytes->data, reply_bytes->len, closed,
+        &reply);
+    if (reply.kind != ONAIR_ICECAST_REPLY_INCOMPLETE)
+      break;
+    if (remaining <= 0
+        || !g_socket_condition_timed_wait (socket, G_IO_IN, remaining,
+            cancellable, NULL)) {
+      if (g_cancellable_is_cancelled (cancellable))
+        break;
+      if (method == ONAIR_ICECAST_METHOD_PUT && reply_bytes->len == 0) {
+        /* Icecast 2.5: silence means go. */
+        GST_INFO_OBJECT (sink, "no answer to PUT, streaming");
+        reply.kind = ONAIR_ICECAST_REPLY_OK;
+        break;
+      }
+      g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+          "no reply to the request");
+      failure_from_io (f, c, error, "waiting for the reply");
+      g_clear_error (&error);
+      g_byte_array_unref (reply_bytes);
+      return ANSWER_FAILED;
+    }
+    n = g_input_stream_read (g_io_stream_get_input_stream (stream), chunk,
+        sizeof (chunk), cancellable, &error);
+    if (n < 0) {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED)
+          || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE)
+          || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED)) {
+        g_clear_error (&error);
+        closed = TRUE;
+        continue;
+      }
+      failure_from_io (f, c, error, "reading the reply");
+      g_clear_error (&error);
+      g_byte_array_unref (reply_bytes);
+      return ANSWER_FAILED;
+    }
+    if (n == 0)
+      closed = TRUE;
+    else
+      g_byte_array_append (reply_bytes, chunk, n);
+  }
+  g_byte_array_unref (reply_bytes);
+
+  server = g_strdup_printf ("%s:%u", c->request.host, c->request.port);
+  switch (reply.kind) {
+    case ONAIR_ICECAST_REPLY_CONTINUE:
+    case ONAIR_ICECAST_REPLY_OK:
+      answer = ANSWER_STREAM;
+      break;
+    case ONAIR_ICECAST_REPLY_AUTH:
+      failure_set (f, TRUE, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_NOT_AUTHORIZED, "wrong password",
+          g_strdup_printf (_ ("The server %s refused the user name or "
+                              "password for mount %s."),
+              server, mount),
+          g_strdup_printf ("HTTP %u %s", reply.status, reply.reason));
+      break;
+    case ONAIR_ICECAST_REPLY_MOUNT_IN_USE:
+      failure_set (f, FALSE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_BUSY,
+          "mount in use",
+          g_strdup_printf (_ ("Mount %s on %s is in use by another source."),
+              mount, server),
+          g_strdup_printf ("HTTP %u: %s", reply.status, reply.body));
+      break;
+    case ONAIR_ICECAST_REPLY_TOO_MANY_SOURCES:
+      failure_set (f, FALSE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_BUSY,
+          "too many sources",
+          g_strdup_printf (_ ("The server %s takes no more sources."), server),
+          g_strdup_printf ("HTTP %u: %s", reply.status, reply.body));
+      break;
+    case ONAIR_ICECAST_REPLY_CONTENT_TYPE:
+      failure_set (f, TRUE, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+          "content type refused",
+          g_strdup_printf (_ ("The server %s does not accept the content type "
+                              "\"%s\"."),
+              server, GST_STR_NULL (c->request.content_type)),
+          g_strdup_printf ("HTTP %u: %s", reply.status, reply.body));
+      break;
+    case ONAIR_ICECAST_REPLY_SERVER_BUSY:
+      failure_set (f, FALSE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_BUSY,
+          "server busy", g_strdup_printf (_ ("The server %s is busy."), server),
+          g_strdup_printf ("HTTP %u %s: %s", reply.status, reply.reason,
+              GST_STR_NULL (reply.body)));
+      break;
+    case ONAIR_ICECAST_REPLY_METHOD:
+    case ONAIR_ICECAST_REPLY_CLOSED:
+      if (method == ONAIR_ICECAST_METHOD_PUT
+          && c->protocol == GST_ICECAST_PROTOCOL_AUTO) {
+        answer = ANSWER_TRY_SOURCE;
+        break;
+      }
+      failure_set (f, reply.kind == ONAIR_ICECAST_REPLY_METHOD,
+          GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
+          reply.kind == ONAIR_ICECAST_REPLY_METHOD ? "method refused"
+                                                   : "connection closed",
+          g_strdup_printf (_ ("The server %s closed the connection without "
+                              "taking the stream."),
+              server),
+          g_strdup_printf ("%s: HTTP %u %s",
+              method == ONAIR_ICECAST_METHOD_PUT ? "PUT" : "SOURCE",
+              reply.status, GST_STR_NULL (reply.reason)));
+      break;
+    case ONAIR_ICECAST_REPLY_MALFORMED:
+      failure_set (f, TRUE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
+          "malformed reply",
+          g_strdup_printf (_ ("The server %s sent a reply that is not HTTP."),
+              server),
+          g_strdup_printf ("reply begins \"%s\"", GST_STR_NULL (reply.reason)));
+      break;
+    case ONAIR_ICECAST_REPLY_REFUSED:
+    default:
+      failure_set (f, TRUE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
+          "refused",
+          g_strdup_printf (_ ("The server %s refused mount %s."), server,
+              mount),
+          g_strdup_printf ("HTTP %u %s: %s", reply.status,
+              GST_STR_NULL (reply.reason), GST_STR_NULL (reply.body)));
+      break;
+  }
+  g_free (server);
+  onair_icecast_reply_clear (&reply);
+  return answer;
+}
+
+/* One attempt: TCP (and TLS), the request, the answer. */
+static GIOStream *
+connect_once (GstIcecastSink *sink, const Connection *c, GSocket **socket,
+    const gchar **method_used, gboolean *tls_used, Failure *f)
+{
+  gboolean use_tls = c->tls != GST_ICECAST_TLS_NONE;
+  OnairIcecastMethod method = c->protocol == GST_ICECAST_PROTOCOL_SOURCE
+      ? ONAIR_ICECAST_METHOD_SOURCE
+      : ONAIR_ICECAST_METHOD_PUT;
+
+  for (;;) {
+    GIOStream *stream = open_stream (c, use_tls, sink->cancellable, socket, f);
+    Answer answer;
+
+    if (stream == NULL) {
+      /* In auto mode a server without TLS gets plain TCP, but a certificate
+       * that fails validation stays an error. */
+      if (use_tls && c->tls == GST_ICECAST_TLS_AUTO && !f->fatal
+          && g_strcmp0 (f->reason, "TLS failure") == 0) {
+        GST_INFO_OBJECT (sink, "no TLS on the server, going plain");
+        failure_clear (f);
+        use_tls = FALSE;
+        continue;
+      }
+      return NULL;
+    }
+    answer = negotiate (sink, c, method, stream, *socket, sink->cancellable, f);
+    if (answer == ANSWER_STREAM) {
+      *method_used = method == ONAIR_ICECAST_METHOD_PUT ? "put" : "source";
+      *tls_used = use_tls;
+      return stream;
+    }
+    g_io_stream_close (stream, NULL, NULL);
+    g_object_unref (stream);
+    if (answer != ANSWER_TRY_SOURCE)
+      return NULL;
+    GST_INFO_OBJECT (sink, "the server does not take PUT, trying SOURCE");
+    method = ONAIR_ICECAST_METHOD_SOURCE;
+  }
+}
+
+/* Sending */
+
+static guint64
+queue_span (GstIcecastSink *sink)
+{
+  GstBuffer *first = g_queue_peek_head (&sink->queue);
+  GstBuffer *last = g_queue_peek_tail (&sink->queue);
+  GstClockTime start, end;
+
+  if (first == NULL)
+    return 0;
+  start = GST_BUFFER_PTS (first);
+  end = GST_BUFFER_PTS (last);
+  if (!GST_CLOCK_TIME_IS_VALID (start) || !GST_CLOCK_TIME_IS_VALID (end))
+    return sink->queue.length * 20 * GST_MSECOND;
+  if (GST_BUFFER_DURATION_IS_VALID (last))
+    end += GST_BUFFER_DURATION (last);
+  return end > start ? end - start : 0;
+}
+
+/* Drops the oldest queued data beyond what may be kept now: the backlog
+ * while disconnected after a connection; while connected or before the first
+ * one, also what one timeout may pile up, so that a stalled server never
+ * makes memory grow without bound. */
+static void
+queue_trim (GstIcecastSink *sink)
+{
+  guint64 limit = sink->backlog;
+
+  if (sink->state == STATE_STREAMING || !sink->ever_connected)
+    limit = MAX (limit, (guint64) sink->timeout * GST_MSECOND);
+  while (!g_queue_is_empty (&sink->queue)
+      && (queue_span (sink) > limit
+          || (limit == 0 && sink->state != STATE_STREAMING))) {
+    GstBuffer *old = g_queue_pop_head (&sink->queue);
+
+    sink->queued_bytes -= gst_buffer_get_size (old);
+    sink->dropped_bytes += gst_buffer_get_size (old);
+    gst_buffer_unref (old);
+  }
+}
+
+static gboolean
+write_buffer (GIOStream *stream, GstBuffer *buffer, GCancellable *cancellable,
+    GError **error)
+{
+  GstMapInfo map;
+  gboolean ok;
+
+  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return TRUE;
+  ok = g_output_stream_write_all (g_io_stream_get_output_stream (stream),
+      map.data, map.size, NULL, cancellable, error);
+  gst_buffer_unmap (buffer, &map);
+  return ok;
+}
+
+/* Waits @delay or until stopped; FALSE when stopped. */
+static gboolean
+wait_or_stop (GstIcecastSink *sink, guint64 delay)
+{
+  gint64 end = g_get_monotonic_time () + delay / GST_USECOND;
+
+  SENDER_LOCK (sink);
+  while (sink->running && g_get_monotonic_time () < end)
+    g_cond_wait_until (&sink->cond, &sink->lock, end);
+  SENDER_UNLOCK (sink);
+  return sink->running;
+}
+
+static void
+sender_fail (GstIcecastSink *sink, Failure *f, guint attempts)
+{
+  gchar *debug = attempts > 1
+      ? g_strdup_printf ("%s (after %u attempts)", f->debug, attempts)
+      : g_strdup (f->debug);
+
+  SENDER_LOCK (sink);
+  sink->failed = TRUE;
+  sink->state = STATE_FAILED;
+  SENDER_UNLOCK (sink);
+  gst_element_message_full (GST_ELEMENT_CAST (sink), GST_MESSAGE_ERROR,
+      f->domain, f->code, g_strdup (f->message), debug, __FILE__, GST_FUNCTION,
+      __LINE__);
+}
+
+/* Kernel send buffers grow to megabytes: a server that stops reading would
+ * go unnoticed for minutes.  About two seconds of the stream is enough to
+ * ride out a hiccup and lets a stall show within the timeout. */
+static void
+bound_send_buffer (GstIcecastSink *sink, GSocket *socket)
+{
+  gint bitrate;
+  gint bytes;
+
+  SENDER_LOCK (sink);
+  bitrate = sink->tag_bitrate;
+  SENDER_UNLOCK (sink);
+  bytes = bitrate > 0 ? CLAMP (bitrate * 125 * 2, 64 * 1024, 4 * 1024 * 1024)
+                      : 256 * 1024;
+  g_socket_set_option (socket, SOL_SOCKET, SO_SNDBUF, bytes, NULL);
+}
+
+static gpointer
+sender_thread (gpointer data)
+{
+  GstIcecastSink *sink = data;
+  GIOStream *stream = NULL;
+  GSocket *socket = NULL;
+  guint attempt = 0;
+
+  for (;;) {
+    GstBuffer *buffer = NULL;
+    GError *error = NULL;
+
+    SENDER_LOCK (sink);
+    /* Nothing to do before the first data: its caps and tags are what the
+     * request says about the stream. */
+    while (sink->running
+        && (stream == NULL ? sink->caps_content_type == NULL
+                    || (g_queue_is_empty (&sink->queue) && !sink->ever_connected)
+                           : g_queue_is_empty (&sink->queue)))
+      g_cond_wait (&sink->cond, &sink->lock);
+    if (!sink->running) {
+      SENDER_UNLOCK (sink);
+      break;
+    }
+    if (stream != NULL)
+      buffer = g_queue_pop_head (&sink->queue);
+    if (buffer != NULL)
+      sink->queued_bytes -= gst_buffer_get_size (buffer);
+    if (stream == NULL)
+      sink->state = STATE_CONNECTING;
+    SENDER_UNLOCK (sink);
+
+    if (stream == NULL) {
+      Connection c;
+      Failure f = { 0 };
+      const gchar *method = NULL;
+      gboolean tls = FALSE;
+      guint i;
+
+      connection_snapshot (sink, &c);
+      stream = connect_once (sink, &c, &socket, &method, &tls, &f);
+      if (stream != NULL) {
+        g_socket_set_timeout (socket, c.timeout_s);
+        bound_send_buffer (sink, socket);
+        SENDER_LOCK (sink);
+        sink->state = STATE_STREAMING;
+        sink->connected_since = g_get_monotonic_time ();
+        sink->protocol_used = method;
+        if (sink->ever_connected)
+          sink->reconnections++;
+        sink->ever_connected = TRUE;
+        SENDER_UNLOCK (sink);
+        post_connected (sink, c.request.mount, method, tls, attempt + 1);
+        attempt = 0;
+        /* Listeners joining from now on can always decode. */
+        for (i = 0; i < sink->headers->len && stream != NULL; i++) {
+          if (!write_buffer (stream, g_ptr_array_index (sink->headers, i),
+                  sink->cancellable, &error)) {
+            g_clear_object (&stream);
+          }
+        }
+      }
+      if (stream == NULL && f.message == NULL && error != NULL)
+        failure_from_io (&f, &c, error, "sending the stream headers");
+      g_clear_error (&error);
+      if (stream == NULL && !g_cancellable_is_cancelled (sink->cancellable)) {
+        guint64 delay;
+
+        attempt++;
+        if (f.fatal
+            || (c.max_attempts >= 0 && attempt > (guint) c.max_attempts)) {
+          connection_clear (&c);
+          post_disconnected (sink, f.reason, attempt, GST_CLOCK_TIME_NONE);
+          sender_fail (sink, &f, attempt);
+          failure_clear (&f);
+          break;
+        }
+        delay = onair_icecast_backoff (attempt, c.delay, c.max_delay);
+        connection_clear (&c);
+        GST_ELEMENT_WARNING (sink, RESOURCE, OPEN_WRITE, ("%s", f.message),
+            ("%s; retry %u in %" GST_TIME_FORMAT, f.debug, attempt,
+                GST_TIME_ARGS (delay)));
+        post_disconnected (sink, f.reason, attempt, delay);
+        SENDER_LOCK (sink);
+        sink->state = STATE_WAITING;
+        queue_trim (sink);
+        SENDER_UNLOCK (sink);
+        failure_clear (&f);
+        if (!wait_or_stop (sink, delay))
+          break;
+      } else {
+        connection_clear (&c);
+        failure_clear (&f);
+      }
+      continue;
+    }
+
+    if (!write_buffer (stream, buffer, sink->cancellable, &error)) {
+      Connection c;
+      Failure f = { 0 };
+
+      g_io_stream_close (stream, NULL, NULL);
+      g_clear_object (&stream);
+      if (g_cancellable_is_cancelled (sink->cancellable)) {
+        g_clear_error (&error);
+        break;
+      }
+      connection_snapshot (sink, &c);
+      failure_from_io (&f, &c, error, "sending");
+      GST_WARNING_OBJECT (sink, "connection lost: %s", error->message);
+      g_clear_error (&error);
+      SENDER_LOCK (sink);
+      sink->state = STATE_WAITING;
+      sink->connected_since = 0;
+      /* What the dead connection may not have delivered goes again. */
+      if (c.keep_backlog) {
+        g_queue_push_head (&sink->queue, buffer);
+        sink->queued_bytes += gst_buffer_get_size (buffer);
+      } else {
+        sink->dropped_bytes += gst_buffer_get_size (buffer);
+        gst_buffer_unref (buffer);
+      }
+      queue_trim (sink);
+      SENDER_UNLOCK (sink);
+      connection_clear (&c);
+      post_disconnected (sink, f.reason, 0, 0);
+      failure_clear (&f);
+      continue;
+    }
+    SENDER_LOCK (sink);
+    sink->bytes_sent += gst_buffer_get_size (buffer);
+    SENDER_UNLOCK (sink);
+    gst_buffer_unref (buffer);
+  }
+
+  if (stream != NULL) {
+    g_io_stream_close (stream, NULL, NULL);
+    g_object_unref (stream);
+  }
+  return NULL;
+}
+
+/* Title updates */
+
+static gpointer
+metadata_thread (gpointer data)
+{
+  GstIcecastSink *sink = data;
+  SoupSession *session = soup_session_new ();
+  gchar *title;
+
+  while ((title = g_async_queue_pop (sink->titles)) != NULL && *title != '\0') {
+    gchar *newer, *user, *password, *host, *mount, *url, *query, *cred, *b64;
+    gchar *enc_mount, *enc_title, *auth;
+    gboolean tls;
+    guint port, timeout;
+    SoupMessage *msg;
+    GBytes *body;
+    GError *error = NULL;
+
+    /* Only the newest title matters. */
+    while ((newer = g_async_queue_try_pop (sink->titles)) != NULL) {
+      if (*newer == '\0') {
+        g_async_queue_push_front (sink->titles, newer);
+        break;
+      }
+      g_free (title);
+      title = newer;
+    }
+
+    GST_OBJECT_LOCK (sink);
+    user =
+        g_strdup (sink->admin_user != NULL ? sink->admin_user : sink->username);
+    password = g_strdup (
+        sink->admin_password != NULL ? sink->admin_password : sink->password);
+    host = g_strdup (sink->host);
+    mount = g_strdup (sink->mount);
+    port = sink->port;
+    tls = sink->tls == GST_ICECAST_TLS_REQUIRED;
+    timeout = MAX (1, (sink->timeout + 999) / 1000);
+    GST_OBJECT_UNLOCK (sink);
+
+    enc_mount = g_uri_escape_string (mount, NULL, FALSE);
+    enc_title = g_uri_escape_string (title, NULL, FALSE);
+    query = g_strdup_printf ("mount=%s&mode=updinfo&song=%s&charset=UTF-8",
+        enc_mount, enc_title);
+    url = g_uri_join (G_URI_FLAGS_ENCODED_QUERY, tls ? "https" : "http", NULL,
+        host, port, "/admin/metadata", query, NULL);
+    g_object_set (session, "timeout", timeout, NULL);
+    msg = soup_message_new ("GET", url);
+    cred = g_strdup_printf ("%s:%s", user, GST_STR_NULL (password));
+    b64 = g_base64_encode ((const guchar *) cred, strlen (cred));
+    auth = g_strdup_printf ("Basic %s", b64);
+    soup_message_headers_replace (soup_message_get_request_headers (msg),
+        "Authorization", auth);
+    body = soup_session_send_and_read (session, msg, NULL, &error);
+    if (body != NULL && soup_message_get_status (msg) == SOUP_STATUS_OK) {
+      GST_INFO_OBJECT (sink, "title now \"%s\"", title);
+      SENDER_LOCK (sink);
+      sink->metadata_updates++;
+      SENDER_UNLOCK (sink);
+      gst_element_post_message (GST_ELEMENT_CAST (sink),
+          gst_message_new_element (GST_OBJECT_CAST (sink),
+              gst_structure_new ("icecast-metadata", "title", G_TYPE_STRING,
+                  title, NULL)));
+    } else {
+      GST_ELEMENT_WARNING (sink, RESOURCE, WRITE,
+          (_ ("Could not update the title on mount %s."), mount),
+          ("%s",
+              error != NULL ? error->message
+                            : soup_message_get_reason_phrase (msg)));
+    }
+    memset (cred, 0, strlen (cred));
+    memset (b64, 0, strlen (b64));
+    memset (auth, 0, strlen (auth));
+    if (password != NULL)
+      memset (password, 0, strlen (password));
+    g_free (cred);
+    g_free (b64);
+    g_free (auth);
+    g_clear_error (&error);
+    g_clear_pointer (&body, g_bytes_unref);
+    g_object_unref (msg);
+    g_free (url);
+    g_free (query);
+    g_free (enc_mount);
+    g_free (enc_title);
+    g_free (user);
+    g_free (password);
+    g_free (host);
+    g_free (mount);
+    g_free (title);
+  }
+  g_free (title);
+  g_object_unref (session);
+  return NULL;
+}
+
+/* Caps, tags, data */
+
+static const gchar *
+content_type_for_caps (const GstStructure *s, gboolean *in_stream)
+{
+  const gchar *name = gst_structure_get_name (s);
+  gint version = 0, layer = 0;
+  const gchar *format;
+
+  *in_stream = FALSE;
+  if (g_str_equal (name, "audio/mpeg")) {
+    gst_structure_get_int (s, "mpegversion", &version);
+    if (version == 1) {
+      if (gst_structure_get_int (s, "layer", &layer)
+          && (layer < 1 || layer > 3))
+        return NULL;
+      return "audio/mpeg";
+    }
+    format = gst_structure_get_string (s, "stream-format");
+    if ((version == 2 || version == 4) && g_strcmp0 (format, "adts") == 0)
+      return "audio/aac";
+    return NULL;
+  }
+  *in_stream = TRUE;
+  if (g_str_equal (name, "application/ogg") || g_str_equal (name, "audio/ogg")
+      || g_str_equal (name, "video/ogg"))
+    return "application/ogg";
+  if (g_str_equal (name, "audio/webm"))
+    return "audio/webm";
+  if (g_str_equal (name, "video/webm"))
+    return "video/webm";
+  *in_stream = FALSE;
+  return NULL;
+}
+
+static gboolean
+gst_icecast_sink_set_caps (GstBaseSink *bsink, GstCaps *caps)
+{
+  GstIcecastSink *sink = GST_ICECAST_SINK (bsink);
+  const GstStructure *s = gst_caps_get_structure (caps, 0);
+  const GValue *streamheader;
+  const gchar *type;
+  gboolean in_stream;
+  gchar *override;
+  guint i;
+
+  type = content_type_for_caps (s, &in_stream);
+  GST_OBJECT_LOCK (sink);
+  override = g_strdup (sink->content_type);
+  GST_OBJECT_UNLOCK (sink);
+  if (type == NULL && override == NULL) {
+    gchar *str = gst_caps_to_string (caps);
+
+    GST_ELEMENT_ERROR (sink, STREAM, FORMAT,
+        (_ ("Icecast streams MP3, AAC (ADTS), Ogg or WebM: set the "
+            "content-type property to send anything else.")),
+        ("no content type for caps %s", str));
+    g_free (str);
+    return FALSE;
+  }
+
+  SENDER_LOCK (sink);
+  g_free (sink->caps_content_type);
+  sink->caps_content_type = g_strdup (override != NULL ? override : type);
+  sink->in_stream_metadata = in_stream;
+  gst_structure_get_int (s, "rate", &sink->caps_rate);
+  gst_structure_get_int (s, "channels", &sink->caps_channels);
+  streamheader = gst_structure_get_value (s, "streamheader");
+  sink->caps_headers =
+      streamheader != NULL && GST_VALUE_HOLDS_ARRAY (streamheader);
+  if (sink->caps_headers) {
+    g_ptr_array_set_size (sink->headers, 0);
+    for (i = 0; i < gst_value_array_get_size (streamheader); i++) {
+      const GValue *v = gst_value_array_get_value (streamheader, i);
+
+      if (G_VALUE_HOLDS (v, GST_TYPE_BUFFER))
+        g_ptr_array_add (sink->headers,
+            gst_buffer_ref (gst_value_get_buffer (v)));
+    }
+  }
+  g_cond_broadcast (&sink->cond);
+  SENDER_UNLOCK (sink);
+  g_free (override);
+  return TRUE;
+}
+
+static void
+handle_tags (GstIcecastSink *sink, GstTagList *tags)
+{
+  gchar *artist = NULL, *title = NULL, *text, *format;
+  guint bitrate = 0;
+  gboolean send;
+
+  if (gst_tag_list_get_uint (tags, GST_TAG_BITRATE, &bitrate)
+      || gst_tag_list_get_uint (tags, GST_TAG_NOMINAL_BITRATE, &bitrate)) {
+    SENDER_LOCK (sink);
+    sink->tag_bitrate = bitrate / 1000;
+    SENDER_UNLOCK (sink);
+  }
+  if (!gst_tag_list_get_string (tags, GST_TAG_TITLE, &title))
+    return;
+  gst_tag_list_get_string (tags, GST_TAG_ARTIST, &artist);
+
+  GST_OBJECT_LOCK (sink);
+  format = g_strdup (sink->metadata_format);
+  send = sink->send_metadata;
+  GST_OBJECT_UNLOCK (sink);
+  text = onair_icecast_format_title (format, artist, title);
+
+  SENDER_LOCK (sink);
+  /* Ogg and WebM carry titles in their own comments; and only a change is
+   * news. */
+  send = send && text != NULL && !sink->in_stream_metadata
+      && g_strcmp0 (text, sink->last_title) != 0;
+  if (send) {
+    g_free (sink->last_title);
+    sink->last_title = g_strdup (text);
+  }
+  SENDER_UNLOCK (sink);
+  if (send && sink->titles != NULL)
+    g_async_queue_push (sink->titles, g_strdup (text));
+  g_free (text);
+  g_free (format);
+  g_free (title);
+  g_free (artist);
+}
+
+static gboolean
+gst_icecast_sink_event (GstBaseSink *bsink, GstEvent *event)
+{
+  GstIcecastSink *sink = GST_ICECAST_SINK (bsink);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_TAG) {
+    GstTagList *tags;
+
+    gst_event_parse_tag (event, &tags);
+    handle_tags (sink, tags);
+  }
+  return GST_BASE_SINK_CLASS (gst_icecast_sink_parent_class)
+      ->event (bsink, event);
+}
+
+/* Header buffers go out first on every connection, never twice: the ones
+ * the caps list are already held; in-band ones (without a caps streamheader)
+ * are kept as the current header set. */
+static gboolean
+take_header (GstIcecastSink *sink, GstBuffer *buffer)
+{
+  GstMapInfo map;
+  guint i;
+
+  if (!GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_HEADER)) {
+    sink->header_set_open = FALSE;
+    return FALSE;
+  }
+  for (i = 0; i < sink->headers->len; i++) {
+    GstBuffer *h = g_ptr_array_index (sink->headers, i);
+    gboolean same = h == buffer;
+
+    if (!same && gst_buffer_get_size (h) == gst_buffer_get_size (buffer)
+        && gst_buffer_map (h, &map, GST_MAP_READ)) {
+      same = gst_buffer_memcmp (buffer, 0, map.data, map.size) == 0;
+      gst_buffer_unmap (h, &map);
+    }
+    if (same)
+      return TRUE;
+  }
+  if (!sink->header_set_open && !sink->caps_headers)
+    g_ptr_array_set_size (sink->headers, 0);
+  sink->header_set_open = TRUE;
+  g_ptr_array_add (sink->headers, gst_buffer_ref (buffer));
+  /* Already on the air: the listeners need the new headers now. */
+  return sink->state != STATE_STREAMING;
+}
+
+static GstFlowReturn
+gst_icecast_sink_render (GstBaseSink *bsink, GstBuffer *buffer)
+{
+  GstIcecastSink *sink = GST_ICECAST_SINK (bsink);
+
+  SENDER_LOCK (sink);
+  if (sink->failed) {
+    SENDER_UNLOCK (sink);
+    return GST_FLOW_ERROR;
+  }
+  if (take_header (sink, buffer)) {
+    SENDER_UNLOCK (sink);
+    return GST_FLOW_OK;
+  }
+  g_queue_push_tail (&sink->queue, gst_buffer_ref (buffer));
+  sink->queued_bytes += gst_buffer_get_size (buffer);
+  queue_trim (sink);
+  g_cond_broadcast (&sink->cond);
+  SENDER_UNLOCK (sink);
+  return GST_FLOW_OK;
+}
+
+/* States */
+
+static gboolean
+gst_icecast_sink_start (GstBaseSink *bsink)
+{
+  GstIcecastSink *sink = GST_ICECAST_SINK (bsink);
+  gboolean ready;
+
+  GST_OBJECT_LOCK (sink);
+  ready = sink->host != NULL && sink->mount != NULL && *sink->mount == '/';
+  GST_OBJECT_UNLOCK (sink);
+  if (!ready) {
+    GST_ELEMENT_ERROR (sink, RESOURCE, NOT_FOUND,
+        (_ ("No Icecast server and mount given.")),
+        ("set location=icecast://host:port/mount, or host and mount"));
+    return FALSE;
+  }
+
+  SENDER_LOCK (sink);
+  sink->running = TRUE;
+  sink->failed = FALSE;
+  sink->ever_connected = FALSE;
+  sink->state = STATE_IDLE;
+  sink->bytes_sent = sink->dropped_bytes = 0;
+  sink->reconnections = sink->metadata_updates = 0;
+  sink->connected_since = 0;
+  sink->protocol_used = NULL;
+  g_clear_pointer (&sink->last_title, g_free);
+  sink->cancellable = g_cancellable_new ();
+  SENDER_UNLOCK (sink);
+
+  sink->titles = g_async_queue_new_full (g_free);
+  sink->metadata_thread =
+      g_thread_new ("icecast-metadata", metadata_thread, sink);
+  sink->sender = g_thread_new ("icecast-sender", sender_thread, sink);
+  return TRUE;
+}
+
+static gboolean
+gst_icecast_sink_stop (GstBaseSink *bsink)
+{
+  GstIcecastSink *sink = GST_ICECAST_SINK (bsink);
+  GstBuffer *buffer;
+
+  SENDER_LOCK (sink);
+  sink->running = FALSE;
+  g_cond_broadcast (&sink->cond);
+  SENDER_UNLOCK (sink);
+  /* Unblocks a connect, a handshake or a write at once. */
+  if (sink->cancellable != NULL)
+    g_cancellable_cancel (sink->cancellable);
+  g_clear_pointer (&sink->sender, g_thread_join);
+  if (sink->titles != NULL) {
+    g_async_queue_push_front (sink->titles, g_strdup (""));
+    g_clear_pointer (&sink->metadata_thread, g_thread_join);
+    g_clear_pointer (&sink->titles, g_async_queue_unref);
+  }
+  g_clear_object (&sink->cancellable);
+
+  SENDER_LOCK (sink);
+  while ((buffer = g_queue_pop_head (&sink->queue)) != NULL)
+    gst_buffer_unref (buffer);
+  sink->queued_bytes = 0;
+  g_ptr_array_set_size (sink->headers, 0);
+  g_clear_pointer (&sink->caps_content_type, g_free);
+  sink->state = STATE_IDLE;
+  SENDER_UNLOCK (sink);
+  return TRUE;
+}
+
+/* Properties */
+
+static GstStructure *
+gst_icecast_sink_stats (GstIcecastSink *sink)
+{
+  GstStructure *s;
+
+  SENDER_LOCK (sink);
+  s = gst_structure_new ("icecastsink-stats", "state", G_TYPE_STRING,
+      state_names[sink->state], "bytes-sent", G_TYPE_UINT64, sink->bytes_sent,
+      "dropped-bytes", G_TYPE_UINT64, sink->dropped_bytes, "queued-bytes",
+      G_TYPE_UINT64, sink->queued_bytes, "connected-time", G_TYPE_UINT64,
+      sink->state == STATE_STREAMING && sink->connected_since > 0
+          ? (guint64) (g_get_monotonic_time () - sink->connected_since)
+              * GST_USECOND
+          : (guint64) 0,
+      "reconnections", G_TYPE_UINT, sink->reconnections, "metadata-updates",
+      G_TYPE_UINT, sink->metadata_updates, "protocol", G_TYPE_STRING,
+      sink->protocol_used, NULL);
+  SENDER_UNLOCK (sink);
+  return s;
+}
+
+static void
+replace_string (gchar **field, const GValue *value)
+{
+  if (*field != NULL)
+    memset (*field, 0, strlen (*field));
+  g_free (*field);
+  *field = g_value_dup_string (value);
+}
+
+static void
+gst_icecast_sink_set_property (GObject *object, guint prop_id,
+    const GValue *value, GParamSpec *pspec)
+{
+  GstIcecastSink *sink = GST_ICECAST_SINK (object);
+  GError *error = NULL;
+
+  if (prop_id == PROP_LOCATION) {
+    if (g_value_get_string (value) != NULL
+        && !set_location (sink, g_value_get_string (value), &error)) {
+      GST_WARNING_OBJECT (sink, "bad location: %s", error->message);
+      g_clear_error (&error);
+    }
+    return;
+  }
+
+  GST_OBJECT_LOCK (sink);
+  switch (prop_id) {
+    case PROP_HOST:
+      replace_string (&sink->host, value);
+      break;
+    case PROP_PORT:
+      sink->port = g_value_get_uint (value);
+      break;
+    case PROP_MOUNT:
+      g_free (sink->mount);
+      sink->mount = g_value_get_string (value) == NULL ? NULL
+          : *g_value_get_string (value) == '/'
+          ? g_value_dup_string (value)
+          : g_strconcat ("/", g_value_get_string (value), NULL);
+      break;
+    case PROP_USERNAME:
+      replace_string (&sink->username, value);
+      break;
+    case PROP_PASSWORD:
+      replace_string (&sink->password, value);
+      break;
+    case PROP_PROTOCOL:
+      sink->protocol = g_value_get_enum (value);
+      break;
+    case PROP_TLS:
+      sink->tls = g_value_get_enum (value);
+      break;
+    case PROP_TLS_VALIDATION_FLAGS:
+      sink->tls_validation_flags = g_value_get_flags (value);
+      break;
+    case PROP_CONTENT_TYPE:
+      replace_string (&sink->content_type, value);
+      break;
+    case PROP_STREAM_NAME:
+      replace_string (&sink->stream_name, value);
+      break;
+    case PROP_DESCRIPTION:
+      replace_string (&sink->description, value);
+      break;
+    case PROP_GENRE:
+      replace_string (&sink->genre, value);
+      break;
+    case PROP_URL:
+      replace_string (&sink->url, value);
+      break;
+    case PROP_PUBLIC:
+      sink->is_public = g_value_get_boolean (value);
+      break;
+    case PROP_AUDIO_INFO:
+      replace_string (&sink->audio_info, value);
+      break;
+    case PROP_BITRATE:
+      sink->bitrate = g_value_get_int (value);
+      break;
+    case PROP_SEND_METADATA:
+      sink->send_metadata = g_value_get_boolean (value);
+      break;
+    case PROP_METADATA_FORMAT:
+      replace_string (&sink->metadata_format, value);
+      break;
+    case PROP_ADMIN_USER:
+      replace_string (&sink->admin_user, value);
+      break;
+    case PROP_ADMIN_PASSWORD:
+      replace_string (&sink->admin_password, value);
+      break;
+    case PROP_RECONNECT_DELAY:
+      sink->reconnect_delay = g_value_get_uint64 (value);
+      break;
+    case PROP_MAX_RECONNECT_DELAY:
+      sink->max_reconnect_delay = g_value_get_uint64 (value);
+      break;
+    case PROP_MAX_RECONNECT_ATTEMPTS:
+      sink->max_reconnect_attempts = g_value_get_int (value);
+      break;
+    case PROP_BACKLOG:
+      sink->backlog = g_value_get_uint64 (value);
+      break;
+    case PROP_TIMEOUT:
+      sink->timeout = g_value_get_uint (value);
+      break;
+    case PROP_USER_AGENT:
+      replace_string (&sink->user_agent, value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (sink);
+}
+
+static void
+gst_icecast_sink_get_property (GObject *object, guint prop_id, GValue *value,
+    GParamSpec *pspec)
+{
+  GstIcecastSink *sink = GST_ICECAST_SINK (object);
+
+  if (prop_id == PROP_STATS) {
+    g_value_take_boxed (value, gst_icecast_sink_stats (sink));
+    return;
+  }
+
+  GST_OBJECT_LOCK (sink);
+  switch (prop_id) {
+    case PROP_LOCATION:
+      g_value_take_string (value, location_string (sink));
+      break;
+    case PROP_HOST:
+      g_value_set_string (value, sink->host);
+      break;
+    case PROP_PORT:
+      g_value_set_uint (value, sink->port);
+      break;
+    case PROP_MOUNT:
+      g_value_set_string (value, sink->mount);
+      break;
+    case PROP_USERNAME:
+      g_value_set_string (value, sink->username);
+      break;
+    case PROP_PROTOCOL:
+      g_value_set_enum (value, sink->protocol);
+      break;
+    case PROP_TLS:
+      g_value_set_enum (value, sink->tls);
+      break;
+    case PROP_TLS_VALIDATION_FLAGS:
+      g_value_set_flags (value, sink->tls_validation_flags);
+      break;
+    case PROP_CONTENT_TYPE:
+      g_value_set_string (value, sink->content_type);
+      break;
+    case PROP_STREAM_NAME:
+      g_value_set_string (value, sink->stream_name);
+      break;
+    case PROP_DESCRIPTION:
+      g_value_set_string (value, sink->description);
+      break;
+    case PROP_GENRE:
+      g_value_set_string (value, sink->genre);
+      break;
+    case PROP_URL:
+      g_value_set_string (value, sink->url);
+      break;
+    case PROP_PUBLIC:
+      g_value_set_boolean (value, sink->is_public);
+      break;
+    case PROP_AUDIO_INFO:
+      g_value_set_string (value, sink->audio_info);
+      break;
+    case PROP_BITRATE:
+      g_value_set_int (value, sink->bitrate);
+      break;
+    case PROP_SEND_METADATA:
+      g_value_set_boolean (value, sink->send_metadata);
+      break;
+    case PROP_METADATA_FORMAT:
+      g_value_set_string (value, sink->metadata_format);
+      break;
+    case PROP_ADMIN_USER:
+      g_value_set_string (value, sink->admin_user);
+      break;
+    case PROP_RECONNECT_DELAY:
+      g_value_set_uint64 (value, sink->reconnect_delay);
+      break;
+    case PROP_MAX_RECONNECT_DELAY:
+      g_value_set_uint64 (value, sink->max_reconnect_delay);
+      break;
+    case PROP_MAX_RECONNECT_ATTEMPTS:
+      g_value_set_int (value, sink->max_reconnect_attempts);
+      break;
+    case PROP_BACKLOG:
+      g_value_set_uint64 (value, sink->backlog);
+      break;
+    case PROP_TIMEOUT:
+      g_value_set_uint (value, sink->timeout);
+      break;
+    case PROP_USER_AGENT:
+      g_value_set_string (value, sink->user_agent);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (sink);
+}
+
+static void
+gst_icecast_sink_finalize (GObject *object)
+{
+  GstIcecastSink *sink = GST_ICECAST_SINK (object);
+  gchar **secrets[] = { &sink->password, &sink->admin_password };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (secrets); i++) {
+    if (*secrets[i] != NULL)
+      memset (*secrets[i], 0, strlen (*secrets[i]));
+    g_clear_pointer (secrets[i], g_free);
+  }
+  g_free (sink->host);
+  g_free (sink->mount);
+  g_free (sink->username);
+  g_free (sink->content_type);
+  g_free (sink->stream_name);
+  g_free (sink->description);
+  g_free (sink->genre);
+  g_free (sink->url);
+  g_free (sink->audio_info);
+  g_free (sink->metadata_format);
+  g_free (sink->admin_user);
+  g_free (sink->user_agent);
+  g_free (sink->caps_content_type);
+  g_free (sink->last_title);
+  g_ptr_array_unref (sink->headers);
+  g_mutex_clear (&sink->lock);
+  g_cond_clear (&sink->cond);
+  G_OBJECT_CLASS (gst_icecast_sink_parent_class)->finalize (object);
+}
+
+static void
+gst_icecast_sink_class_init (GstIcecastSinkClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseSinkClass *basesink_class = GST_BASE_SINK_CLASS (klass);
+  const GParamFlags rw =
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY;
+  /* Secrets can be set, never read: not by applications, not by
+   * gst-launch-1.0 -v. */
+  const GParamFlags wo =
+      G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY;
+
+  gobject_class->set_property = gst_icecast_sink_set_property;
+  gobject_class->get_property = gst_icecast_sink_get_property;
+  gobject_class->finalize = gst_icecast_sink_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_LOCATION,
+      g_param_spec_string ("location", "Location",
+          "icecast://[user[:password]@]host[:port]/mount, icecasts:// for "
+          "TLS; read back without the password",
+          NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_HOST,
+      g_param_spec_string ("host", "Host", "Icecast server name or address",
+          NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_PORT,
+      g_param_spec_uint ("port", "Port", "Icecast server port (default 8000)",
+          1, 65535, DEFAULT_PORT, rw));
+  g_object_class_install_property (gobject_class, PROP_MOUNT,
+      g_param_spec_string ("mount", "Mount", "Mount point, e.g. /live.mp3",
+          NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_USERNAME,
+      g_param_spec_string ("username", "User name",
+          "Source user name (default \"source\")", DEFAULT_USERNAME, rw));
+  g_object_class_install_property (gobject_class, PROP_PASSWORD,
+      g_param_spec_string ("password", "Password",
+          "Source password (write-only)", NULL, wo));
+  g_object_class_install_property (gobject_class, PROP_PROTOCOL,
+      g_param_spec_enum ("protocol", "Protocol",
+          "How to ask for the mount (default auto)", GST_TYPE_ICECAST_PROTOCOL,
+          DEFAULT_PROTOCOL, rw));
+  g_object_class_install_property (gobject_class, PROP_TLS,
+      g_param_spec_enum ("tls", "TLS",
+          "Whether to use TLS (default none; icecasts:// sets required)",
+          GST_TYPE_ICECAST_TLS, DEFAULT_TLS, rw));
+  g_object_class_install_property (gobject_class, PROP_TLS_VALIDATION_FLAGS,
+      g_param_spec_flags ("tls-validation-flags", "TLS validation flags",
+          "Certificate problems that make the connection fail (default all)",
+          G_TYPE_TLS_CERTIFICATE_FLAGS, DEFAULT_TLS_VALIDATION_FLAGS, rw));
+  g_object_class_install_property (gobject_class, PROP_CONTENT_TYPE,
+      g_param_spec_string ("content-type", "Content type",
+          "Content-Type sent to the server (default: from the caps)", NULL,
+          rw));
+  g_object_class_install_property (gobject_class, PROP_STREAM_NAME,
+      g_param_spec_string ("stream-name", "Stream name",
+          "Name of the station (ice-name)", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_DESCRIPTION,
+      g_param_spec_string ("description", "Description",
+          "Description of the station (ice-description)", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_GENRE,
+      g_param_spec_string ("genre", "Genre", "Genre (ice-genre)", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_URL,
+      g_param_spec_string ("url", "URL", "Web site of the station (ice-url)",
+          NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_PUBLIC,
+      g_param_spec_boolean ("public", "Public",
+          "List the station in directories (ice-public, default false)",
+          DEFAULT_PUBLIC, rw));
+  g_object_class_install_property (gobject_class, PROP_AUDIO_INFO,
+      g_param_spec_string ("audio-info", "Audio info",
+          "ice-audio-info as bitrate=..;samplerate=..;channels=.. "
+          "(default: from caps and tags)",
+          NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_BITRATE,
+      g_param_spec_int ("bitrate", "Bitrate",
+          "ice-bitrate in kbit/s (0 = from tags, default 0)", 0, G_MAXINT, 0,
+          rw));
+  g_object_class_install_property (gobject_class, PROP_SEND_METADATA,
+      g_param_spec_boolean ("send-metadata", "Send metadata",
+          "Send title and artist tags as title updates (MP3 and AAC mounts; "
+          "Ogg and WebM carry them in the stream) (default true)",
+          DEFAULT_SEND_METADATA, rw));
+  g_object_class_install_property (gobject_class, PROP_METADATA_FORMAT,
+      g_param_spec_string ("metadata-format", "Metadata format",
+          "Title sent: %a artist, %t title, %% a percent sign; the title "
+          "alone when there is no artist (default \"%a - %t\")",
+          DEFAULT_METADATA_FORMAT, rw));
+  g_object_class_install_property (gobject_class, PROP_ADMIN_USER,
+      g_param_spec_string ("admin-user", "Admin user",
+          "User for title updates (default: the source user)", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_ADMIN_PASSWORD,
+      g_param_spec_string ("admin-password", "Admin password",
+          "Password for title updates (write-only; default: the source "
+          "password)",
+          NULL, wo));
+  g_object_class_install_property (gobject_class, PROP_RECONNECT_DELAY,
+      g_param_spec_uint64 ("reconnect-delay", "Reconnect delay",
+          "Wait (ns) before the first reconnection, doubled after each "
+          "failure (default 1 s)",
+          0, G_MAXUINT64, DEFAULT_RECONNECT_DELAY, rw));
+  g_object_class_install_property (gobject_class, PROP_MAX_RECONNECT_DELAY,
+      g_param_spec_uint64 ("max-reconnect-delay", "Maximum reconnect delay",
+          "Longest wait (ns) between reconnections (default 30 s)", 0,
+          G_MAXUINT64, DEFAULT_MAX_RECONNECT_DELAY, rw));
+  g_object_class_install_property (gobject_class, PROP_MAX_RECONNECT_ATTEMPTS,
+      g_param_spec_int ("max-reconnect-attempts", "Maximum reconnect attempts",
+          "Failed connections in a row before giving up with an error "
+          "(-1 = never give up, default -1)",
+          -1, G_MAXINT, DEFAULT_MAX_RECONNECT_ATTEMPTS, rw));
+  g_object_class_install_property (gobject_class, PROP_BACKLOG,
+      g_param_spec_uint64 ("backlog", "Backlog",
+          "Stream time (ns) kept while disconnected and sent after "
+          "reconnecting, oldest first (0 = drop live data, default 0)",
+          0, G_MAXUINT64, DEFAULT_BACKLOG, rw));
+  g_object_class_install_property (gobject_class, PROP_TIMEOUT,
+      g_param_spec_uint ("timeout", "Timeout",
+          "Longest wait (ms, rounded up to whole seconds for socket I/O) for "
+          "the server to connect, answer or take data (default 10000)",
+          1, G_MAXUINT, DEFAULT_TIMEOUT, rw));
+  g_object_class_install_property (gobject_class, PROP_USER_AGENT,
+      g_param_spec_string ("user-agent", "User agent",
+          "User-Agent sent to the server", DEFAULT_USER_AGENT, rw));
+  /**
+   * GstIcecastSink:stats:
+   *
+   * `state` (idle, connecting, streaming, waiting, failed), `bytes-sent`,
+   * `dropped-bytes`, `queued-bytes`, `connected-time` (ns),
+   * `reconnections`, `metadata-updates`, `protocol` (put or source).
+   */
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "Connection counters as a GstStructure", GST_TYPE_STRUCTURE,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstIcecastSink::connection-problem:
+   * @sink: the element
+   * @reason: what went wrong, e.g. "connection refused"
+   * @attempt: failed attempts in a row
+   * @next_retry: wait (ns) before the next attempt, GST_CLOCK_TIME_NONE when
+   *   there is none
+   *
+   * Emitted from the sending thread when a connection fails or is lost.
+   */
+  gst_icecast_sink_signals[SIGNAL_CONNECTION_PROBLEM] =
+      g_signal_new ("connection-problem", G_TYPE_FROM_CLASS (klass),
+          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING,
+          G_TYPE_UINT, G_TYPE_UINT64);
+
+  gst_element_class_set_static_metadata (element_class, "Icecast sink",
+      "Sink/Network",
+      "Sends a stream to a mount of an Icecast server and "
+      "keeps it on the air",
+      "gst-plugins-onair <gst-plugins-onair@lists.invalid>");
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+
+  basesink_class->start = GST_DEBUG_FUNCPTR (gst_icecast_sink_start);
+  basesink_class->stop = GST_DEBUG_FUNCPTR (gst_icecast_sink_stop);
+  basesink_class->set_caps = GST_DEBUG_FUNCPTR (gst_icecast_sink_set_caps);
+  basesink_class->event = GST_DEBUG_FUNCPTR (gst_icecast_sink_event);
+  basesink_class->render = GST_DEBUG_FUNCPTR (gst_icecast_sink_render);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_ICECAST_PROTOCOL, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_ICECAST_TLS, 0);
+}
+
+static void
+gst_icecast_sink_init (GstIcecastSink *sink)
+{
+  g_mutex_init (&sink->lock);
+  g_cond_init (&sink->cond);
+  g_queue_init (&sink->queue);
+  sink->headers =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) gst_mini_object_unref);
+  sink->port = DEFAULT_PORT;
+  sink->username = g_strdup (DEFAULT_USERNAME);
+  sink->protocol = DEFAULT_PROTOCOL;
+  sink->tls = DEFAULT_TLS;
+  sink->tls_validation_flags = DEFAULT_TLS_VALIDATION_FLAGS;
+  sink->is_public = DEFAULT_PUBLIC;
+  sink->send_metadata = DEFAULT_SEND_METADATA;
+  sink->metadata_format = g_strdup (DEFAULT_METADATA_FORMAT);
+  sink->reconnect_delay = DEFAULT_RECONNECT_DELAY;
+  sink->max_reconnect_delay = DEFAULT_MAX_RECONNECT_DELAY;
+  sink->max_reconnect_attempts = DEFAULT_MAX_RECONNECT_ATTEMPTS;
+  sink->backlog = DEFAULT_BACKLOG;
+  sink->timeout = DEFAULT_TIMEOUT;
+  sink->user_agent = g_strdup (DEFAULT_USER_AGENT);
+  /* Real time against the clock: a file must not burst the server. */
+  gst_base_sink_set_sync (GST_BASE_SINK (sink), TRUE);
+}
