@@ -114,6 +114,9 @@ struct _GstIcecastSink {
   gboolean ever_connected;
   SinkState state;
   GQueue queue; /* GstBuffer, oldest first */
+  GIOStream *stream; /* set while streaming, for render's writes */
+  gboolean sender_busy; /* the sender is writing outside the lock */
+  GstClockTime paced_at; /* last buffer the clock was waited for */
   guint64 queued_bytes;
   GPtrArray *headers; /* sent first on every connection */
   gboolean caps_headers; /* headers came from the caps */
@@ -923,8 +926,10 @@ sender_thread (gpointer data)
     }
     if (stream != NULL)
       buffer = g_queue_pop_head (&sink->queue);
-    if (buffer != NULL)
+    if (buffer != NULL) {
       sink->queued_bytes -= gst_buffer_get_size (buffer);
+      sink->sender_busy = TRUE;
+    }
     if (stream == NULL)
       sink->state = STATE_CONNECTING;
     SENDER_UNLOCK (sink);
@@ -957,6 +962,11 @@ sender_thread (gpointer data)
                   sink->cancellable, &error)) {
             g_clear_object (&stream);
           }
+        }
+        if (stream != NULL) {
+          SENDER_LOCK (sink);
+          sink->stream = g_object_ref (stream);
+          SENDER_UNLOCK (sink);
         }
       }
       if (stream == NULL && f.message == NULL && error != NULL)
@@ -1011,6 +1021,8 @@ sender_thread (gpointer data)
       SENDER_LOCK (sink);
       sink->state = STATE_WAITING;
       sink->connected_since = 0;
+      sink->sender_busy = FALSE;
+      g_clear_object (&sink->stream);
       /* What the dead connection may not have delivered goes again. */
       if (c.keep_backlog) {
         g_queue_push_head (&sink->queue, buffer);
@@ -1028,10 +1040,15 @@ sender_thread (gpointer data)
     }
     SENDER_LOCK (sink);
     sink->bytes_sent += gst_buffer_get_size (buffer);
+    sink->sender_busy = FALSE;
     SENDER_UNLOCK (sink);
     gst_buffer_unref (buffer);
   }
 
+  SENDER_LOCK (sink);
+  g_clear_object (&sink->stream);
+  sink->sender_busy = FALSE;
+  SENDER_UNLOCK (sink);
   if (stream != NULL) {
     g_io_stream_close (stream, NULL, NULL);
     g_object_unref (stream);
@@ -1092,7 +1109,8 @@ metadata_thread (gpointer data)
     auth = g_strdup_printf ("Basic %s", b64);
     soup_message_headers_replace (soup_message_get_request_headers (msg),
         "Authorization", auth);
-    body = soup_session_send_and_read (session, msg, NULL, &error);
+    /* Cancelled by stop(), like the sender's I/O. */
+    body = soup_session_send_and_read (session, msg, sink->cancellable, &error);
     if (body != NULL && soup_message_get_status (msg) == SOUP_STATUS_OK) {
       GST_INFO_OBJECT (sink, "title now \"%s\"", title);
       SENDER_LOCK (sink);
@@ -1254,8 +1272,15 @@ handle_tags (GstIcecastSink *sink, GstTagList *tags)
     sink->last_title = g_strdup (text);
   }
   SENDER_UNLOCK (sink);
-  if (send && sink->titles != NULL)
+  if (send && sink->titles != NULL) {
+    /* The HTTP client and its thread exist only once there is a title. */
+    SENDER_LOCK (sink);
+    if (sink->metadata_thread == NULL && sink->running)
+      sink->metadata_thread =
+          g_thread_new ("icecast-metadata", metadata_thread, sink);
+    SENDER_UNLOCK (sink);
     g_async_queue_push (sink->titles, g_strdup (text));
+  }
   g_free (text);
   g_free (format);
   g_free (title);
@@ -1267,6 +1292,9 @@ gst_icecast_sink_event (GstBaseSink *bsink, GstEvent *event)
 {
   GstIcecastSink *sink = GST_ICECAST_SINK (bsink);
 
+  if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT
+      || GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP)
+    sink->paced_at = GST_CLOCK_TIME_NONE;
   if (GST_EVENT_TYPE (event) == GST_EVENT_TAG) {
     GstTagList *tags;
 
@@ -1310,6 +1338,30 @@ take_header (GstIcecastSink *sink, GstBuffer *buffer)
   return sink->state != STATE_STREAMING;
 }
 
+/* A non-blocking write of @buffer on the streaming connection, with the
+ * lock held; returns the bytes written.  Anything short of all of it (the
+ * socket is full, or broken) is left to the sender. */
+static gsize
+write_now (GstIcecastSink *sink, GstBuffer *buffer)
+{
+  GOutputStream *out = g_io_stream_get_output_stream (sink->stream);
+  GstMapInfo map;
+  gssize n;
+
+  if (!G_IS_POLLABLE_OUTPUT_STREAM (out)
+      || !g_pollable_output_stream_can_poll (G_POLLABLE_OUTPUT_STREAM (out))
+      || !gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return 0;
+  n = g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (
+                                                      out),
+      map.data, map.size, NULL, NULL);
+  gst_buffer_unmap (buffer, &map);
+  if (n <= 0)
+    return 0;
+  sink->bytes_sent += n;
+  return n;
+}
+
 static GstFlowReturn
 gst_icecast_sink_render (GstBaseSink *bsink, GstBuffer *buffer)
 {
@@ -1324,12 +1376,55 @@ gst_icecast_sink_render (GstBaseSink *bsink, GstBuffer *buffer)
     SENDER_UNLOCK (sink);
     return GST_FLOW_OK;
   }
-  g_queue_push_tail (&sink->queue, gst_buffer_ref (buffer));
+  /* On an idle connection the buffer goes out from here, without waking
+   * the sender: one thread switch less per buffer. */
+  if (sink->stream != NULL && !sink->sender_busy
+      && g_queue_is_empty (&sink->queue)) {
+    gsize written = write_now (sink, buffer);
+
+    if (written == gst_buffer_get_size (buffer)) {
+      SENDER_UNLOCK (sink);
+      return GST_FLOW_OK;
+    }
+    if (written > 0)
+      buffer = gst_buffer_copy_region (buffer, GST_BUFFER_COPY_ALL, written,
+          gst_buffer_get_size (buffer) - written);
+    else
+      gst_buffer_ref (buffer);
+  } else {
+    gst_buffer_ref (buffer);
+  }
+  g_queue_push_tail (&sink->queue, buffer);
   sink->queued_bytes += gst_buffer_get_size (buffer);
   queue_trim (sink);
   g_cond_broadcast (&sink->cond);
   SENDER_UNLOCK (sink);
   return GST_FLOW_OK;
+}
+
+/* Pacing against the clock on every MP3 frame costs a thread wake-up
+ * each; waiting for one buffer per PACE_STEP of stream keeps the stream in
+ * real time (at most PACE_STEP early) for a fraction of that. */
+#define PACE_STEP (100 * GST_MSECOND)
+
+static void
+gst_icecast_sink_get_times (GstBaseSink *bsink, GstBuffer *buffer,
+    GstClockTime *start, GstClockTime *end)
+{
+  GstIcecastSink *sink = GST_ICECAST_SINK (bsink);
+  GstClockTime ts = GST_BUFFER_PTS_IS_VALID (buffer) ? GST_BUFFER_PTS (buffer)
+                                                     : GST_BUFFER_DTS (buffer);
+
+  *start = *end = GST_CLOCK_TIME_NONE;
+  if (!GST_CLOCK_TIME_IS_VALID (ts))
+    return;
+  if (GST_CLOCK_TIME_IS_VALID (sink->paced_at) && ts >= sink->paced_at
+      && ts < sink->paced_at + PACE_STEP)
+    return;
+  sink->paced_at = ts;
+  *start = ts;
+  if (GST_BUFFER_DURATION_IS_VALID (buffer))
+    *end = ts + GST_BUFFER_DURATION (buffer);
 }
 
 /* States */
@@ -1359,13 +1454,12 @@ gst_icecast_sink_start (GstBaseSink *bsink)
   sink->reconnections = sink->metadata_updates = 0;
   sink->connected_since = 0;
   sink->protocol_used = NULL;
+  sink->paced_at = GST_CLOCK_TIME_NONE;
   g_clear_pointer (&sink->last_title, g_free);
   sink->cancellable = g_cancellable_new ();
   SENDER_UNLOCK (sink);
 
   sink->titles = g_async_queue_new_full (g_free);
-  sink->metadata_thread =
-      g_thread_new ("icecast-metadata", metadata_thread, sink);
   sink->sender = g_thread_new ("icecast-sender", sender_thread, sink);
   return TRUE;
 }
@@ -1829,6 +1923,7 @@ gst_icecast_sink_class_init (GstIcecastSinkClass *klass)
   basesink_class->set_caps = GST_DEBUG_FUNCPTR (gst_icecast_sink_set_caps);
   basesink_class->event = GST_DEBUG_FUNCPTR (gst_icecast_sink_event);
   basesink_class->render = GST_DEBUG_FUNCPTR (gst_icecast_sink_render);
+  basesink_class->get_times = GST_DEBUG_FUNCPTR (gst_icecast_sink_get_times);
 
   gst_type_mark_as_plugin_api (GST_TYPE_ICECAST_PROTOCOL, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_ICECAST_TLS, 0);
