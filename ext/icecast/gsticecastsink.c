@@ -525,6 +525,9 @@ open_stream (const Connection *c, gboolean use_tls, GCancellable *cancellable,
   GError *error = NULL;
 
   g_socket_client_set_timeout (client, c->timeout_s);
+  /* A source client talks to its server directly: no desktop proxy
+   * lookup (which also loads modules for every connection). */
+  g_socket_client_set_enable_proxy (client, FALSE);
   tcp = g_socket_client_connect (client, address, cancellable, &error);
   g_object_unref (client);
   if (tcp == NULL) {
