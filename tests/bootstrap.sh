@@ -18,8 +18,10 @@ ONAIR_PACKAGES=(
   libsoup-3.0-dev
   # runtime and tests
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-  gstreamer1.0-pulseaudio glib-networking
-  icecast2 pulseaudio pulseaudio-utils curl clang-format
+  gstreamer1.0-pulseaudio gstreamer1.0-libav glib-networking
+  icecast2 pulseaudio pulseaudio-utils curl clang-format ffmpeg openssl
+  # fuzzing
+  clang libclang-rt-14-dev
 )
 
 onair_missing_packages() {

@@ -26,3 +26,16 @@ LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0" \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   meson test -C build-sanitize --num-processes 2 --print-errorlogs \
   --timeout-multiplier 3
+
+echo "== fuzzing: every target for ${ONAIR_FUZZ_SECONDS:=60} s under ASan/UBSan =="
+CC=clang onair_build build-fuzz -Dfuzzing=true -Db_lundef=false \
+  -Dtests=disabled -Dexamples=disabled -Dbenchmarks=disabled
+for target in build-fuzz/tests/fuzz/fuzz-*; do
+  [ -x "$target" ] || continue
+  name=${target##*/fuzz-}
+  corpus=$(mktemp -d)
+  cp -r "tests/fuzz/corpus/$name/." "$corpus/"
+  "$target" "$corpus" -max_total_time="$ONAIR_FUZZ_SECONDS" -print_final_stats=1 \
+    -artifact_prefix="build-fuzz/$name-" 2>&1 | tail -n 3
+  rm -rf "$corpus"
+done

@@ -590,6 +590,7 @@ typedef enum {
   SCRIPT_DROP, /* OK, takes some data, hangs up */
   SCRIPT_STALL, /* OK, then never reads again */
   SCRIPT_MALFORMED, /* a reply that is not HTTP */
+  SCRIPT_TLS, /* TLS with a self-signed certificate, then OK, reads */
 } Script;
 
 typedef struct {
@@ -603,7 +604,54 @@ typedef struct {
   GString *requests;
   guint64 received;
   gboolean quit;
+  GTlsCertificate *certificate;
+  gboolean handshake_failed;
 } FakeServer;
+
+/* The TLS script: the same exchange over a TLS server connection. */
+static void
+serve_tls (FakeServer *fake, GSocketConnection *conn)
+{
+  GIOStream *tls =
+      g_tls_server_connection_new (G_IO_STREAM (conn), fake->certificate, NULL);
+  GString *head = g_string_new (NULL);
+  gchar buf[4096];
+  gssize n;
+
+  g_socket_set_timeout (g_socket_connection_get_socket (conn), 5);
+  if (tls == NULL
+      || !g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, NULL)) {
+    g_mutex_lock (&fake->lock);
+    fake->handshake_failed = TRUE;
+    g_cond_broadcast (&fake->cond);
+    g_mutex_unlock (&fake->lock);
+    g_clear_object (&tls);
+    g_string_free (head, TRUE);
+    return;
+  }
+  while (strstr (head->str, "\r\n\r\n") == NULL
+      && g_input_stream_read (g_io_stream_get_input_stream (tls), buf, 1, NULL,
+             NULL)
+          == 1)
+    g_string_append_len (head, buf, 1);
+  g_mutex_lock (&fake->lock);
+  g_string_append (fake->requests, head->str);
+  g_mutex_unlock (&fake->lock);
+  g_output_stream_write_all (g_io_stream_get_output_stream (tls),
+      "HTTP/1.0 200 OK\r\n\r\n", 19, NULL, NULL, NULL);
+  while (!fake->quit
+      && (n = g_input_stream_read (g_io_stream_get_input_stream (tls), buf,
+              sizeof (buf), NULL, NULL))
+          > 0) {
+    g_mutex_lock (&fake->lock);
+    fake->received += n;
+    g_cond_broadcast (&fake->cond);
+    g_mutex_unlock (&fake->lock);
+  }
+  g_io_stream_close (tls, NULL, NULL);
+  g_object_unref (tls);
+  g_string_free (head, TRUE);
+}
 
 static void
 serve_one (FakeServer *fake, GSocketConnection *conn, guint index)
@@ -672,7 +720,9 @@ fake_server_thread (gpointer data)
     index = ++fake->connections;
     g_cond_broadcast (&fake->cond);
     g_mutex_unlock (&fake->lock);
-    if (!fake->quit)
+    if (!fake->quit && fake->script == SCRIPT_TLS)
+      serve_tls (fake, conn);
+    else if (!fake->quit)
       serve_one (fake, conn, index);
     g_object_unref (conn);
     if (fake->quit)
@@ -692,6 +742,29 @@ fake_server_start (Script script)
 
   fake->script = script;
   fake->port = onair_check_free_port ();
+  if (script == SCRIPT_TLS) {
+    gchar *dir = onair_check_make_dir ("tls");
+    gchar *cmd =
+        g_strdup_printf ("openssl req -x509 -newkey ec "
+                         "-pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+                         "-subj /CN=onair-test -keyout %s/key.pem -out "
+                         "%s/cert.pem",
+            dir, dir);
+    gchar *cert = g_build_filename (dir, "cert.pem", NULL);
+    gchar *key = g_build_filename (dir, "key.pem", NULL);
+    gint status = -1;
+    GError *error = NULL;
+
+    fail_unless (g_spawn_command_line_sync (cmd, NULL, NULL, &status, NULL)
+            && g_spawn_check_wait_status (status, NULL),
+        "openssl could not make a certificate (apt-get install openssl)");
+    fake->certificate = g_tls_certificate_new_from_files (cert, key, &error);
+    fail_unless (fake->certificate != NULL, "%s", error ? error->message : "");
+    g_free (key);
+    g_free (cert);
+    g_free (cmd);
+    g_free (dir);
+  }
   /* A small receive window, so that a server that stops reading makes the
    * sender block within seconds, not after megabytes. */
   g_socket_set_option (socket, SOL_SOCKET, SO_RCVBUF, 4096, NULL);
@@ -730,6 +803,7 @@ fake_server_free (FakeServer *fake)
   g_socket_listener_close (fake->listener);
   g_object_unref (fake->listener);
   g_string_free (fake->requests, TRUE);
+  g_clear_object (&fake->certificate);
   g_mutex_clear (&fake->lock);
   g_cond_clear (&fake->cond);
   g_free (fake);
@@ -878,6 +952,67 @@ GST_START_TEST (test_malformed_reply_is_an_error)
 
 GST_END_TEST;
 
+static GstElement *
+tls_pipeline (FakeServer *fake, const gchar *extra)
+{
+  gchar *desc = g_strdup_printf (MP3_SOURCE
+      "icecastsink name=sink "
+      "location=icecasts://source:pw@127.0.0.1:%u/tls.mp3 "
+      "max-reconnect-attempts=0 %s",
+      fake->port, extra);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+
+  g_free (desc);
+  return pipeline;
+}
+
+GST_START_TEST (test_tls_validates_certificates_by_default)
+{
+  FakeServer *fake = fake_server_start (SCRIPT_TLS);
+  GstElement *pipeline = tls_pipeline (fake, "");
+  guint disconnects;
+  GError *error = run_until_error (pipeline, &disconnects);
+
+  fail_unless (g_error_matches (error, GST_RESOURCE_ERROR,
+                   GST_RESOURCE_ERROR_OPEN_WRITE),
+      "%s", error->message);
+  fail_unless (strstr (error->message, "not trusted") != NULL, "%s",
+      error->message);
+  /* A bad certificate is not retried. */
+  fail_unless_equals_int (disconnects, 1);
+  fail_unless_equals_int (fake->requests->len, 0);
+  g_clear_error (&error);
+  pipeline_free (pipeline);
+  fake_server_free (fake);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_tls_streams_when_validation_is_relaxed)
+{
+  FakeServer *fake = fake_server_start (SCRIPT_TLS);
+  /* Only expiry and revocation still count: the certificate is
+   * self-signed and names no address. */
+  GstElement *pipeline =
+      tls_pipeline (fake, "tls-validation-flags=expired+revoked");
+  gpointer args[] = { fake, GUINT_TO_POINTER (8192) };
+  GstStructure *s;
+  gboolean tls = FALSE;
+
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING)
+      != GST_STATE_CHANGE_FAILURE);
+  s = wait_sink_message (pipeline, "icecast-connected", 15000);
+  fail_unless (gst_structure_get_boolean (s, "tls", &tls) && tls);
+  gst_structure_free (s);
+  onair_check_wait_until (fake_received_at_least, args, 15000, "MP3 over TLS");
+  fail_unless (
+      g_str_has_prefix (fake->requests->str, "PUT /tls.mp3 HTTP/1.1\r\n"));
+  pipeline_free (pipeline);
+  fake_server_free (fake);
+}
+
+GST_END_TEST;
+
 /* The password */
 
 static void
@@ -1000,6 +1135,8 @@ icecastsink_suite (void)
   tcase_add_test (fake, test_dropped_connection_is_reconnected);
   tcase_add_test (fake, test_stalled_server_does_not_grow_memory);
   tcase_add_test (fake, test_malformed_reply_is_an_error);
+  tcase_add_test (fake, test_tls_validates_certificates_by_default);
+  tcase_add_test (fake, test_tls_streams_when_validation_is_relaxed);
 
   suite_add_tcase (s, general);
   tcase_add_test (general, test_caps_without_content_type_are_refused_clearly);
