@@ -126,6 +126,9 @@ struct _GstIcecastSink {
   gint caps_rate;
   gint caps_channels;
   gint tag_bitrate; /* kbit/s */
+  /* Stream info from tags (a relayed station's icy-* headers), used where
+   * the matching property is unset: name, description, genre, url. */
+  gchar *tag_info[4];
   gchar *last_title;
   /* Statistics */
   guint64 bytes_sent;
@@ -432,6 +435,16 @@ connection_snapshot (GstIcecastSink *sink, Connection *c)
   GST_OBJECT_UNLOCK (sink);
 
   SENDER_LOCK (sink);
+  {
+    const gchar **fields[4] = { &c->request.name, &c->request.description,
+      &c->request.genre, &c->request.url };
+    guint i;
+
+    for (i = 0; i < 4; i++) {
+      if (*fields[i] == NULL && sink->tag_info[i] != NULL)
+        *fields[i] = c->strings[5 + i] = g_strdup (sink->tag_info[i]);
+    }
+  }
   if (c->request.content_type == NULL)
     c->request.content_type = c->strings[9] =
         g_strdup (sink->caps_content_type);
@@ -1249,11 +1262,25 @@ handle_tags (GstIcecastSink *sink, GstTagList *tags)
   guint bitrate = 0;
   gboolean send;
 
+  static const gchar *const info_tags[4] = { GST_TAG_ORGANIZATION,
+    GST_TAG_DESCRIPTION, GST_TAG_GENRE, GST_TAG_HOMEPAGE };
+  guint i;
+
   if (gst_tag_list_get_uint (tags, GST_TAG_BITRATE, &bitrate)
       || gst_tag_list_get_uint (tags, GST_TAG_NOMINAL_BITRATE, &bitrate)) {
     SENDER_LOCK (sink);
     sink->tag_bitrate = bitrate / 1000;
     SENDER_UNLOCK (sink);
+  }
+  for (i = 0; i < G_N_ELEMENTS (info_tags); i++) {
+    gchar *value = NULL;
+
+    if (gst_tag_list_get_string (tags, info_tags[i], &value)) {
+      SENDER_LOCK (sink);
+      g_free (sink->tag_info[i]);
+      sink->tag_info[i] = value;
+      SENDER_UNLOCK (sink);
+    }
   }
   if (!gst_tag_list_get_string (tags, GST_TAG_TITLE, &title))
     return;
@@ -1432,6 +1459,15 @@ gst_icecast_sink_get_times (GstBaseSink *bsink, GstBuffer *buffer,
 
 /* States */
 
+static void
+clear_tag_info (GstIcecastSink *sink)
+{
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (sink->tag_info); i++)
+    g_clear_pointer (&sink->tag_info[i], g_free);
+}
+
 static gboolean
 gst_icecast_sink_start (GstBaseSink *bsink)
 {
@@ -1459,6 +1495,7 @@ gst_icecast_sink_start (GstBaseSink *bsink)
   sink->protocol_used = NULL;
   sink->paced_at = GST_CLOCK_TIME_NONE;
   g_clear_pointer (&sink->last_title, g_free);
+  clear_tag_info (sink);
   sink->cancellable = g_cancellable_new ();
   SENDER_UNLOCK (sink);
 
@@ -1759,6 +1796,7 @@ gst_icecast_sink_finalize (GObject *object)
   g_free (sink->user_agent);
   g_free (sink->caps_content_type);
   g_free (sink->last_title);
+  clear_tag_info (sink);
   g_ptr_array_unref (sink->headers);
   g_mutex_clear (&sink->lock);
   g_cond_clear (&sink->cond);

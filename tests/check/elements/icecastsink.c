@@ -231,6 +231,38 @@ GST_START_TEST (test_title_tag_becomes_mount_title)
 
 GST_END_TEST;
 
+/* A relayed station's info arrives as tags: it is used where the
+ * properties say nothing. */
+GST_START_TEST (test_stream_info_from_tags)
+{
+  g_autoptr (OnairIcecast) ice = onair_icecast_start (NULL);
+  GstElement *pipeline = sink_pipeline (MP3_SOURCE
+      "taginject tags=\"organization=Relayed,genre=Folk,"
+      "description=Far,homepage=http://example.org/far\" ! ",
+      ice, "/i.mp3", "genre=Own", NULL);
+  GstStructure *s, *status;
+
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING)
+      != GST_STATE_CHANGE_FAILURE);
+  s = wait_sink_message (pipeline, "icecast-connected", 15000);
+  gst_structure_free (s);
+  onair_icecast_wait_mount (ice, "/i.mp3", TRUE, 10000);
+  status = onair_icecast_mount_status (ice, "/i.mp3");
+  fail_unless_equals_string (gst_structure_get_string (status, "server_name"),
+      "Relayed");
+  fail_unless_equals_string (gst_structure_get_string (status,
+                                 "server_description"),
+      "Far");
+  fail_unless_equals_string (gst_structure_get_string (status, "server_url"),
+      "http://example.org/far");
+  /* The property wins over the tag. */
+  fail_unless_equals_string (gst_structure_get_string (status, "genre"), "Own");
+  gst_structure_free (status);
+  pipeline_free (pipeline);
+}
+
+GST_END_TEST;
+
 /* Listens with GStreamer itself and checks that the stream decodes. */
 static void
 assert_listener_decodes (OnairIcecast *ice, const gchar *mount,
@@ -1119,6 +1151,7 @@ icecastsink_suite (void)
   tcase_set_timeout (real, 120);
   tcase_add_test (real, test_mp3_listener_gets_exactly_what_was_sent);
   tcase_add_test (real, test_title_tag_becomes_mount_title);
+  tcase_add_test (real, test_stream_info_from_tags);
   tcase_add_test (real, test_aac);
   tcase_add_test (real, test_ogg_vorbis);
   tcase_add_test (real, test_ogg_opus);
