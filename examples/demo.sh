@@ -26,3 +26,16 @@ if [ -x build/examples/timedtee/timedtee-joins ]; then
   echo "    ones start where the window begins, each told its exact position)"
   run "$PWD/build/examples/timedtee/timedtee-joins" --branches 4 --interval 1 --retention 2
 fi
+
+if [ -f build/gst/asciivideo/libgstasciivideo.so ]; then
+  echo
+  echo "== asciivideoenc: the test pattern as coloured text, 5 s =="
+  if [ -t 1 ]; then
+    run gst-launch-1.0 -q --no-position videotestsrc is-live=true pattern=smpte \
+      num-buffers=150 ! video/x-raw,framerate=30/1 ! videoscale ! \
+      asciivideoenc format=ansi columns=80 rows=24 ! fdsink
+  else
+    run gst-launch-1.0 -q videotestsrc pattern=smpte num-buffers=1 ! videoscale ! \
+      asciivideoenc format=text columns=80 rows=24 ! fdsink
+  fi
+fi

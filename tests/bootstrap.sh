@@ -20,6 +20,8 @@ ONAIR_PACKAGES=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-pulseaudio gstreamer1.0-libav glib-networking
   icecast2 pulseaudio pulseaudio-utils curl clang-format ffmpeg openssl
+  # asciivideoenc: the terminal and browser players, the numpy/OpenCV anchor
+  tmux chromium python3-numpy python3-opencv
   # fuzzing
   clang libclang-rt-14-dev
 )
