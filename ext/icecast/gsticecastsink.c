@@ -103,6 +103,7 @@ struct _GstIcecastSink {
   guint64 backlog;
   guint timeout;
   gchar *user_agent;
+  gboolean location_invalid;
 
   /* The sender: its thread, and everything below, under lock. */
   GMutex lock;
@@ -116,7 +117,7 @@ struct _GstIcecastSink {
   GQueue queue; /* GstBuffer, oldest first */
   GIOStream *stream; /* set while streaming, for render's writes */
   gboolean sender_busy; /* the sender is writing outside the lock */
-  GstClockTime paced_at; /* last buffer the clock was waited for */
+  gboolean flushing; /* basesink's unlock: waits in the streaming thread end */
   guint64 queued_bytes;
   GPtrArray *headers; /* sent first on every connection */
   gboolean caps_headers; /* headers came from the caps */
@@ -129,7 +130,10 @@ struct _GstIcecastSink {
   /* Stream info from tags (a relayed station's icy-* headers), used where
    * the matching property is unset: name, description, genre, url. */
   gchar *tag_info[4];
-  gchar *last_title;
+  gchar *wanted_title; /* what the mount's title should be */
+  gchar *sent_title; /* what this connection's mount has */
+  gint64 title_retry_at;
+  gboolean stream_tls;
   /* Statistics */
   guint64 bytes_sent;
   guint64 dropped_bytes;
@@ -140,7 +144,6 @@ struct _GstIcecastSink {
 
   /* Title updates, sent on their own thread with libsoup. */
   GThread *metadata_thread;
-  GAsyncQueue *titles;
 };
 
 enum {
@@ -563,6 +566,10 @@ open_stream (const Connection *c, gboolean use_tls, GCancellable *cancellable,
       g_object_unref (address);
       return NULL;
     }
+    /* In auto mode a plain server would leave the handshake hanging until
+     * it gives up on the request: try TLS only briefly. */
+    if (c->tls == GST_ICECAST_TLS_AUTO)
+      g_socket_set_timeout (*socket_out, MIN (c->timeout_s, 2));
     tls = g_tls_client_connection_new (stream, address, &error);
     if (tls != NULL) {
       g_signal_connect (tls, "accept-certificate",
@@ -616,8 +623,8 @@ negotiate (GstIcecastSink *sink, const Connection *c, OnairIcecastMethod method,
   GByteArray *reply_bytes = g_byte_array_new ();
   gchar *head, *server, *mount = (gchar *) c->request.mount;
   GError *error = NULL;
-  gboolean closed = FALSE;
-  gint64 deadline;
+  gboolean closed = FALSE, extended = FALSE;
+  gint64 deadline, started = g_get_monotonic_time ();
   OnairIcecastReply reply = { 0 };
   Answer answer = ANSWER_FAILED;
 
@@ -638,7 +645,7 @@ negotiate (GstIcecastSink *sink, const Connection *c, OnairIcecastMethod method,
   memset (head, 0, strlen (head));
   g_free (head);
 
-  deadline = g_get_monotonic_time ()
+  deadline = started
       + (method == ONAIR_ICECAST_METHOD_PUT
               ? SILENT_SERVER_WAIT
               : (gint64) c->timeout_s * G_TIME_SPAN_SECOND);
@@ -661,6 +668,12 @@ negotiate (GstIcecastSink *sink, const Connection *c, OnairIcecastMethod method,
         GST_INFO_OBJECT (sink, "no answer to PUT, streaming");
         reply.kind = ONAIR_ICECAST_REPLY_OK;
         break;
+      }
+      if (!extended && reply_bytes->len > 0) {
+        /* A reply has begun: it gets the whole timeout to finish. */
+        extended = TRUE;
+        deadline = started + (gint64) c->timeout_s * G_TIME_SPAN_SECOND;
+        continue;
       }
       g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
           "no reply to the request");
@@ -893,6 +906,7 @@ sender_fail (GstIcecastSink *sink, Failure *f, guint attempts)
   SENDER_LOCK (sink);
   sink->failed = TRUE;
   sink->state = STATE_FAILED;
+  g_cond_broadcast (&sink->cond);
   SENDER_UNLOCK (sink);
   gst_element_message_full (GST_ELEMENT_CAST (sink), GST_MESSAGE_ERROR,
       f->domain, f->code, g_strdup (f->message), debug, __FILE__, GST_FUNCTION,
@@ -908,8 +922,12 @@ bound_send_buffer (GstIcecastSink *sink, GSocket *socket)
   gint bitrate;
   gint bytes;
 
+  GST_OBJECT_LOCK (sink);
+  bitrate = sink->bitrate;
+  GST_OBJECT_UNLOCK (sink);
   SENDER_LOCK (sink);
-  bitrate = sink->tag_bitrate;
+  if (bitrate <= 0)
+    bitrate = sink->tag_bitrate;
   SENDER_UNLOCK (sink);
   bytes = bitrate > 0 ? CLAMP (bitrate * 125 * 2, 64 * 1024, 4 * 1024 * 1024)
                       : 256 * 1024;
@@ -964,6 +982,10 @@ sender_thread (gpointer data)
         bound_send_buffer (sink, socket);
         SENDER_LOCK (sink);
         sink->state = STATE_STREAMING;
+        sink->stream_tls = tls;
+        /* A new source on the mount has no title yet. */
+        g_clear_pointer (&sink->sent_title, g_free);
+        g_cond_broadcast (&sink->cond);
         sink->connected_since = g_get_monotonic_time ();
         sink->protocol_used = method;
         if (sink->ever_connected)
@@ -1000,7 +1022,9 @@ sender_thread (gpointer data)
           failure_clear (&f);
           break;
         }
-        delay = onair_icecast_backoff (attempt, c.delay, c.max_delay);
+        /* Never a busy loop against a refusing server, even with 0. */
+        delay = MAX (onair_icecast_backoff (attempt, c.delay, c.max_delay),
+            100 * GST_MSECOND);
         connection_clear (&c);
         GST_ELEMENT_WARNING (sink, RESOURCE, OPEN_WRITE, ("%s", f.message),
             ("%s; retry %u in %" GST_TIME_FORMAT, f.debug, attempt,
@@ -1057,6 +1081,8 @@ sender_thread (gpointer data)
     SENDER_LOCK (sink);
     sink->bytes_sent += gst_buffer_get_size (buffer);
     sink->sender_busy = FALSE;
+    /* A drain at EOS may be waiting for the queue to empty. */
+    g_cond_broadcast (&sink->cond);
     SENDER_UNLOCK (sink);
     gst_buffer_unref (buffer);
   }
@@ -1074,97 +1100,147 @@ sender_thread (gpointer data)
 
 /* Title updates */
 
+static gboolean
+accept_title_certificate (SoupMessage *msg, GTlsCertificate *cert,
+    GTlsCertificateFlags errors, gpointer user_data)
+{
+  return (errors & GPOINTER_TO_UINT (user_data)) == 0;
+}
+
+/* One title update: the admin request of Icecast, on the connection's own
+ * scheme, with the same certificate checks as the stream. */
+static gboolean
+send_title (GstIcecastSink *sink, SoupSession *session, const gchar *title,
+    gboolean tls, gchar **problem)
+{
+  gchar *user, *password, *host, *mount, *url, *query, *cred, *b64, *auth;
+  gchar *enc_mount, *enc_title;
+  GTlsCertificateFlags flags;
+  guint port, timeout;
+  SoupMessage *msg;
+  GBytes *body;
+  GError *error = NULL;
+  gboolean ok;
+
+  GST_OBJECT_LOCK (sink);
+  user =
+      g_strdup (sink->admin_user != NULL ? sink->admin_user : sink->username);
+  password = g_strdup (
+      sink->admin_password != NULL ? sink->admin_password : sink->password);
+  host = g_strdup (sink->host);
+  mount = g_strdup (sink->mount);
+  port = sink->port;
+  flags = sink->tls_validation_flags;
+  timeout = MAX (1, (sink->timeout + 999) / 1000);
+  GST_OBJECT_UNLOCK (sink);
+
+  enc_mount = g_uri_escape_string (mount, NULL, FALSE);
+  enc_title = g_uri_escape_string (title, NULL, FALSE);
+  query = g_strdup_printf ("mount=%s&mode=updinfo&song=%s&charset=UTF-8",
+      enc_mount, enc_title);
+  url = g_uri_join (G_URI_FLAGS_ENCODED_QUERY, tls ? "https" : "http", NULL,
+      host, port, "/admin/metadata", query, NULL);
+  g_object_set (session, "timeout", timeout, NULL);
+  msg = soup_message_new ("GET", url);
+  g_signal_connect (msg, "accept-certificate",
+      G_CALLBACK (accept_title_certificate), GUINT_TO_POINTER (flags));
+  cred = g_strdup_printf ("%s:%s", user, GST_STR_NULL (password));
+  b64 = g_base64_encode ((const guchar *) cred, strlen (cred));
+  auth = g_strdup_printf ("Basic %s", b64);
+  soup_message_headers_replace (soup_message_get_request_headers (msg),
+      "Authorization", auth);
+  /* Cancelled by stop(), like the sender's I/O. */
+  body = soup_session_send_and_read (session, msg, sink->cancellable, &error);
+  ok = body != NULL && soup_message_get_status (msg) == SOUP_STATUS_OK;
+  if (!ok)
+    *problem = error != NULL
+        ? g_strdup (error->message)
+        : g_strdup_printf ("HTTP %u %s", soup_message_get_status (msg),
+            soup_message_get_reason_phrase (msg));
+
+  memset (cred, 0, strlen (cred));
+  memset (b64, 0, strlen (b64));
+  memset (auth, 0, strlen (auth));
+  if (password != NULL)
+    memset (password, 0, strlen (password));
+  g_free (cred);
+  g_free (b64);
+  g_free (auth);
+  g_clear_error (&error);
+  g_clear_pointer (&body, g_bytes_unref);
+  g_object_unref (msg);
+  g_free (url);
+  g_free (query);
+  g_free (enc_mount);
+  g_free (enc_title);
+  g_free (user);
+  g_free (password);
+  g_free (host);
+  g_free (mount);
+  return ok;
+}
+
+/* Keeps the mount's title what the tags say: sent while connected, again
+ * after every new connection (a new source has no title), retried every
+ * 2 s when the server refuses (a mount that does not exist yet). */
 static gpointer
 metadata_thread (gpointer data)
 {
   GstIcecastSink *sink = data;
-  SoupSession *session = soup_session_new ();
-  gchar *title;
+  SoupSession *session =
+      soup_session_new_with_options ("proxy-resolver", NULL, NULL);
+  gchar *warned = NULL;
 
-  while ((title = g_async_queue_pop (sink->titles)) != NULL && *title != '\0') {
-    gchar *newer, *user, *password, *host, *mount, *url, *query, *cred, *b64;
-    gchar *enc_mount, *enc_title, *auth;
-    gboolean tls;
-    guint port, timeout;
-    SoupMessage *msg;
-    GBytes *body;
-    GError *error = NULL;
+  SENDER_LOCK (sink);
+  while (sink->running) {
+    gchar *title, *problem = NULL;
+    gboolean tls, ok;
 
-    /* Only the newest title matters. */
-    while ((newer = g_async_queue_try_pop (sink->titles)) != NULL) {
-      if (*newer == '\0') {
-        g_async_queue_push_front (sink->titles, newer);
-        break;
-      }
-      g_free (title);
-      title = newer;
+    if (sink->state != STATE_STREAMING || sink->wanted_title == NULL
+        || g_strcmp0 (sink->wanted_title, sink->sent_title) == 0) {
+      g_cond_wait (&sink->cond, &sink->lock);
+      continue;
     }
+    if (g_get_monotonic_time () < sink->title_retry_at) {
+      g_cond_wait_until (&sink->cond, &sink->lock, sink->title_retry_at);
+      continue;
+    }
+    title = g_strdup (sink->wanted_title);
+    tls = sink->stream_tls;
+    SENDER_UNLOCK (sink);
 
-    GST_OBJECT_LOCK (sink);
-    user =
-        g_strdup (sink->admin_user != NULL ? sink->admin_user : sink->username);
-    password = g_strdup (
-        sink->admin_password != NULL ? sink->admin_password : sink->password);
-    host = g_strdup (sink->host);
-    mount = g_strdup (sink->mount);
-    port = sink->port;
-    tls = sink->tls == GST_ICECAST_TLS_REQUIRED;
-    timeout = MAX (1, (sink->timeout + 999) / 1000);
-    GST_OBJECT_UNLOCK (sink);
+    ok = send_title (sink, session, title, tls, &problem);
 
-    enc_mount = g_uri_escape_string (mount, NULL, FALSE);
-    enc_title = g_uri_escape_string (title, NULL, FALSE);
-    query = g_strdup_printf ("mount=%s&mode=updinfo&song=%s&charset=UTF-8",
-        enc_mount, enc_title);
-    url = g_uri_join (G_URI_FLAGS_ENCODED_QUERY, tls ? "https" : "http", NULL,
-        host, port, "/admin/metadata", query, NULL);
-    g_object_set (session, "timeout", timeout, NULL);
-    msg = soup_message_new ("GET", url);
-    cred = g_strdup_printf ("%s:%s", user, GST_STR_NULL (password));
-    b64 = g_base64_encode ((const guchar *) cred, strlen (cred));
-    auth = g_strdup_printf ("Basic %s", b64);
-    soup_message_headers_replace (soup_message_get_request_headers (msg),
-        "Authorization", auth);
-    /* Cancelled by stop(), like the sender's I/O. */
-    body = soup_session_send_and_read (session, msg, sink->cancellable, &error);
-    if (body != NULL && soup_message_get_status (msg) == SOUP_STATUS_OK) {
-      GST_INFO_OBJECT (sink, "title now \"%s\"", title);
-      SENDER_LOCK (sink);
+    SENDER_LOCK (sink);
+    if (ok) {
+      g_free (sink->sent_title);
+      sink->sent_title = g_strdup (title);
       sink->metadata_updates++;
       SENDER_UNLOCK (sink);
+      GST_INFO_OBJECT (sink, "title now \"%s\"", title);
       gst_element_post_message (GST_ELEMENT_CAST (sink),
           gst_message_new_element (GST_OBJECT_CAST (sink),
               gst_structure_new ("icecast-metadata", "title", G_TYPE_STRING,
                   title, NULL)));
+      SENDER_LOCK (sink);
     } else {
-      GST_ELEMENT_WARNING (sink, RESOURCE, WRITE,
-          (_ ("Could not update the title on mount %s."), mount),
-          ("%s",
-              error != NULL ? error->message
-                            : soup_message_get_reason_phrase (msg)));
+      sink->title_retry_at = g_get_monotonic_time () + 2 * G_TIME_SPAN_SECOND;
+      if (g_strcmp0 (warned, title) != 0 && sink->running) {
+        g_free (warned);
+        warned = g_strdup (title);
+        SENDER_UNLOCK (sink);
+        GST_ELEMENT_WARNING (sink, RESOURCE, WRITE,
+            (_ ("Could not update the title on mount %s."),
+                GST_STR_NULL (sink->mount)),
+            ("%s", problem));
+        SENDER_LOCK (sink);
+      }
     }
-    memset (cred, 0, strlen (cred));
-    memset (b64, 0, strlen (b64));
-    memset (auth, 0, strlen (auth));
-    if (password != NULL)
-      memset (password, 0, strlen (password));
-    g_free (cred);
-    g_free (b64);
-    g_free (auth);
-    g_clear_error (&error);
-    g_clear_pointer (&body, g_bytes_unref);
-    g_object_unref (msg);
-    g_free (url);
-    g_free (query);
-    g_free (enc_mount);
-    g_free (enc_title);
-    g_free (user);
-    g_free (password);
-    g_free (host);
-    g_free (mount);
+    g_free (problem);
     g_free (title);
   }
-  g_free (title);
+  SENDER_UNLOCK (sink);
+  g_free (warned);
   g_object_unref (session);
   return NULL;
 }
@@ -1222,6 +1298,15 @@ gst_icecast_sink_set_caps (GstBaseSink *bsink, GstCaps *caps)
   if (type == NULL && override == NULL) {
     gchar *str = gst_caps_to_string (caps);
 
+    SENDER_LOCK (sink);
+    if (sink->failed) {
+      SENDER_UNLOCK (sink);
+      g_free (str);
+      g_free (override);
+      return FALSE;
+    }
+    sink->failed = TRUE;
+    SENDER_UNLOCK (sink);
     GST_ELEMENT_ERROR (sink, STREAM, FORMAT,
         (_ ("Icecast streams MP3, AAC (ADTS), Ogg or WebM: set the "
             "content-type property to send anything else.")),
@@ -1294,27 +1379,63 @@ handle_tags (GstIcecastSink *sink, GstTagList *tags)
 
   SENDER_LOCK (sink);
   /* Ogg and WebM carry titles in their own comments; and only a change is
-   * news. */
-  send = send && text != NULL && !sink->in_stream_metadata
-      && g_strcmp0 (text, sink->last_title) != 0;
-  if (send) {
-    g_free (sink->last_title);
-    sink->last_title = g_strdup (text);
-  }
-  SENDER_UNLOCK (sink);
-  if (send && sink->titles != NULL) {
-    /* The HTTP client and its thread exist only once there is a title. */
-    SENDER_LOCK (sink);
-    if (sink->metadata_thread == NULL && sink->running)
+   * news.  The HTTP client and its thread exist once there is a title. */
+  if (send && text != NULL && !sink->in_stream_metadata
+      && g_strcmp0 (text, sink->wanted_title) != 0 && sink->running) {
+    g_free (sink->wanted_title);
+    sink->wanted_title = g_strdup (text);
+    sink->title_retry_at = 0;
+    if (sink->metadata_thread == NULL)
       sink->metadata_thread =
           g_thread_new ("icecast-metadata", metadata_thread, sink);
-    SENDER_UNLOCK (sink);
-    g_async_queue_push (sink->titles, g_strdup (text));
+    g_cond_broadcast (&sink->cond);
   }
+  SENDER_UNLOCK (sink);
   g_free (text);
   g_free (format);
   g_free (title);
   g_free (artist);
+}
+
+/* At EOS what is queued still goes out (a file ends complete), for at most
+ * the timeout, and never past a flush or a stop. */
+static void
+drain (GstIcecastSink *sink)
+{
+  gint64 deadline;
+
+  GST_OBJECT_LOCK (sink);
+  deadline = g_get_monotonic_time () + sink->timeout * G_TIME_SPAN_MILLISECOND;
+  GST_OBJECT_UNLOCK (sink);
+  SENDER_LOCK (sink);
+  while (sink->running && !sink->failed && !sink->flushing
+      && (!g_queue_is_empty (&sink->queue) || sink->sender_busy)
+      && g_cond_wait_until (&sink->cond, &sink->lock, deadline))
+    ;
+  SENDER_UNLOCK (sink);
+}
+
+static gboolean
+gst_icecast_sink_unlock (GstBaseSink *bsink)
+{
+  GstIcecastSink *sink = GST_ICECAST_SINK (bsink);
+
+  SENDER_LOCK (sink);
+  sink->flushing = TRUE;
+  g_cond_broadcast (&sink->cond);
+  SENDER_UNLOCK (sink);
+  return TRUE;
+}
+
+static gboolean
+gst_icecast_sink_unlock_stop (GstBaseSink *bsink)
+{
+  GstIcecastSink *sink = GST_ICECAST_SINK (bsink);
+
+  SENDER_LOCK (sink);
+  sink->flushing = FALSE;
+  SENDER_UNLOCK (sink);
+  return TRUE;
 }
 
 static gboolean
@@ -1322,9 +1443,8 @@ gst_icecast_sink_event (GstBaseSink *bsink, GstEvent *event)
 {
   GstIcecastSink *sink = GST_ICECAST_SINK (bsink);
 
-  if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT
-      || GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP)
-    sink->paced_at = GST_CLOCK_TIME_NONE;
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS)
+    drain (sink);
   if (GST_EVENT_TYPE (event) == GST_EVENT_TAG) {
     GstTagList *tags;
 
@@ -1437,24 +1557,25 @@ gst_icecast_sink_render (GstBaseSink *bsink, GstBuffer *buffer)
  * real time (at most PACE_STEP early) for a fraction of that. */
 #define PACE_STEP (100 * GST_MSECOND)
 
+/* Stateless (basesink asks twice per buffer): only a buffer that starts a
+ * new PACE_STEP of stream, or crosses into one, is synced. */
 static void
 gst_icecast_sink_get_times (GstBaseSink *bsink, GstBuffer *buffer,
     GstClockTime *start, GstClockTime *end)
 {
-  GstIcecastSink *sink = GST_ICECAST_SINK (bsink);
   GstClockTime ts = GST_BUFFER_PTS_IS_VALID (buffer) ? GST_BUFFER_PTS (buffer)
                                                      : GST_BUFFER_DTS (buffer);
+  GstClockTime duration = GST_BUFFER_DURATION (buffer);
 
   *start = *end = GST_CLOCK_TIME_NONE;
   if (!GST_CLOCK_TIME_IS_VALID (ts))
     return;
-  if (GST_CLOCK_TIME_IS_VALID (sink->paced_at) && ts >= sink->paced_at
-      && ts < sink->paced_at + PACE_STEP)
+  if (GST_CLOCK_TIME_IS_VALID (duration) && duration > 0 && ts % PACE_STEP != 0
+      && ts / PACE_STEP == (ts + duration) / PACE_STEP)
     return;
-  sink->paced_at = ts;
   *start = ts;
-  if (GST_BUFFER_DURATION_IS_VALID (buffer))
-    *end = ts + GST_BUFFER_DURATION (buffer);
+  if (GST_CLOCK_TIME_IS_VALID (duration))
+    *end = ts + duration;
 }
 
 /* States */
@@ -1477,6 +1598,13 @@ gst_icecast_sink_start (GstBaseSink *bsink)
   GST_OBJECT_LOCK (sink);
   ready = sink->host != NULL && sink->mount != NULL && *sink->mount == '/';
   GST_OBJECT_UNLOCK (sink);
+  if (sink->location_invalid) {
+    GST_ELEMENT_ERROR (sink, RESOURCE, SETTINGS,
+        (_ ("The location must read "
+            "icecast://[user[:password]@]host[:port]/mount.")),
+        ("location could not be parsed"));
+    return FALSE;
+  }
   if (!ready) {
     GST_ELEMENT_ERROR (sink, RESOURCE, NOT_FOUND,
         (_ ("No Icecast server and mount given.")),
@@ -1493,13 +1621,13 @@ gst_icecast_sink_start (GstBaseSink *bsink)
   sink->reconnections = sink->metadata_updates = 0;
   sink->connected_since = 0;
   sink->protocol_used = NULL;
-  sink->paced_at = GST_CLOCK_TIME_NONE;
-  g_clear_pointer (&sink->last_title, g_free);
+  g_clear_pointer (&sink->wanted_title, g_free);
+  g_clear_pointer (&sink->sent_title, g_free);
+  sink->title_retry_at = 0;
   clear_tag_info (sink);
   sink->cancellable = g_cancellable_new ();
   SENDER_UNLOCK (sink);
 
-  sink->titles = g_async_queue_new_full (g_free);
   sink->sender = g_thread_new ("icecast-sender", sender_thread, sink);
   return TRUE;
 }
@@ -1518,11 +1646,7 @@ gst_icecast_sink_stop (GstBaseSink *bsink)
   if (sink->cancellable != NULL)
     g_cancellable_cancel (sink->cancellable);
   g_clear_pointer (&sink->sender, g_thread_join);
-  if (sink->titles != NULL) {
-    g_async_queue_push_front (sink->titles, g_strdup (""));
-    g_clear_pointer (&sink->metadata_thread, g_thread_join);
-    g_clear_pointer (&sink->titles, g_async_queue_unref);
-  }
+  g_clear_pointer (&sink->metadata_thread, g_thread_join);
   g_clear_object (&sink->cancellable);
 
   SENDER_LOCK (sink);
@@ -1576,11 +1700,11 @@ gst_icecast_sink_set_property (GObject *object, guint prop_id,
   GError *error = NULL;
 
   if (prop_id == PROP_LOCATION) {
-    if (g_value_get_string (value) != NULL
-        && !set_location (sink, g_value_get_string (value), &error)) {
-      GST_WARNING_OBJECT (sink, "bad location: %s", error->message);
-      g_clear_error (&error);
-    }
+    /* Reported at start, where the application sees it on the bus; the
+     * text never repeats the location, which may hold a password. */
+    sink->location_invalid = g_value_get_string (value) != NULL
+        && !set_location (sink, g_value_get_string (value), &error);
+    g_clear_error (&error);
     return;
   }
 
@@ -1795,7 +1919,8 @@ gst_icecast_sink_finalize (GObject *object)
   g_free (sink->admin_user);
   g_free (sink->user_agent);
   g_free (sink->caps_content_type);
-  g_free (sink->last_title);
+  g_free (sink->wanted_title);
+  g_free (sink->sent_title);
   clear_tag_info (sink);
   g_ptr_array_unref (sink->headers);
   g_mutex_clear (&sink->lock);
@@ -1965,6 +2090,9 @@ gst_icecast_sink_class_init (GstIcecastSinkClass *klass)
   basesink_class->event = GST_DEBUG_FUNCPTR (gst_icecast_sink_event);
   basesink_class->render = GST_DEBUG_FUNCPTR (gst_icecast_sink_render);
   basesink_class->get_times = GST_DEBUG_FUNCPTR (gst_icecast_sink_get_times);
+  basesink_class->unlock = GST_DEBUG_FUNCPTR (gst_icecast_sink_unlock);
+  basesink_class->unlock_stop =
+      GST_DEBUG_FUNCPTR (gst_icecast_sink_unlock_stop);
 
   gst_type_mark_as_plugin_api (GST_TYPE_ICECAST_PROTOCOL, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_ICECAST_TLS, 0);

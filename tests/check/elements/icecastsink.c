@@ -231,6 +231,94 @@ GST_START_TEST (test_title_tag_becomes_mount_title)
 
 GST_END_TEST;
 
+/* A file is sent in real time, not in a burst, and whole: what is still
+ * queued at EOS goes out before EOS is posted. */
+GST_START_TEST (test_file_is_paced_and_sent_whole)
+{
+  g_autoptr (OnairIcecast) ice = onair_icecast_start (NULL);
+  Sent sent;
+  /* 115 frames of 1152 samples at 44.1 kHz: 3.0 s of MP3, not live. */
+  GstElement *pipeline = sink_pipeline (
+      "audiotestsrc num-buffers=115 "
+      "samplesperbuffer=1152 ! audio/x-raw,rate=44100 ! audioconvert ! "
+      "lamemp3enc target=bitrate bitrate=128 cbr=true ! mpegaudioparse ! ",
+      ice, "/file.mp3", NULL, &sent);
+  gint64 start = g_get_monotonic_time ();
+  GstMessage *msg = onair_check_run_pipeline (pipeline, GST_MESSAGE_EOS, 30000);
+  gdouble elapsed = (g_get_monotonic_time () - start) / 1e6;
+  GstStructure *stats = sink_stats (pipeline);
+  guint64 bytes_sent = 0;
+
+  onair_check_assert_no_error (msg);
+  gst_message_unref (msg);
+  /* Paced against the clock: 3 s of stream cannot be gone in less than
+   * 2.8 s (the pacing step is 100 ms). */
+  fail_unless (elapsed >= 2.8, "3 s of MP3 sent in %.3f s", elapsed);
+  gst_structure_get_uint64 (stats, "bytes-sent", &bytes_sent);
+  fail_unless_equals_uint64 (bytes_sent, sent.bytes->len);
+  gst_structure_free (stats);
+  pipeline_free (pipeline);
+  sent_clear (&sent);
+}
+
+GST_END_TEST;
+
+/* A new source on a mount has no title: the sink sends it again after a
+ * reconnection. */
+GST_START_TEST (test_title_is_restored_after_reconnect)
+{
+  g_autoptr (OnairIcecast) ice = onair_icecast_start (NULL);
+  GstElement *pipeline =
+      sink_pipeline (MP3_SOURCE "taginject tags=\"title=Again,artist=Same\" ! ",
+          ice, "/again.mp3", "reconnect-delay=200000000", NULL);
+  gpointer args[] = { ice, "/again.mp3", "Same - Again" };
+  GstStructure *s;
+
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING)
+      != GST_STATE_CHANGE_FAILURE);
+  onair_check_wait_until (mount_title_is, args, 15000, "the title");
+  onair_icecast_stop (ice);
+  s = wait_sink_message (pipeline, "icecast-disconnected", 30000);
+  gst_structure_free (s);
+  onair_icecast_restart (ice);
+  s = wait_sink_message (pipeline, "icecast-connected", 30000);
+  gst_structure_free (s);
+  onair_check_wait_until (mount_title_is, args, 15000,
+      "the title after the restart");
+  pipeline_free (pipeline);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_invalid_location_is_reported)
+{
+  GstElement *pipeline =
+      gst_parse_launch (MP3_SOURCE "icecastsink "
+                                   "location=http://user:topsecret@host/m",
+          NULL);
+  GstMessage *msg;
+  GError *error = NULL;
+  gchar *debug = NULL;
+
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_FAILURE);
+  msg = onair_check_wait_message (pipeline, GST_MESSAGE_ERROR, 5000);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_ERROR);
+  gst_message_parse_error (msg, &error, &debug);
+  fail_unless (g_error_matches (error, GST_RESOURCE_ERROR,
+                   GST_RESOURCE_ERROR_SETTINGS),
+      "%s", error->message);
+  fail_unless (strstr (error->message, "icecast://") != NULL);
+  fail_if (strstr (error->message, "topsecret") != NULL);
+  fail_if (debug != NULL && strstr (debug, "topsecret") != NULL);
+  g_clear_error (&error);
+  g_free (debug);
+  gst_message_unref (msg);
+  pipeline_free (pipeline);
+}
+
+GST_END_TEST;
+
 /* A relayed station's info arrives as tags: it is used where the
  * properties say nothing. */
 GST_START_TEST (test_stream_info_from_tags)
@@ -1152,6 +1240,8 @@ icecastsink_suite (void)
   tcase_add_test (real, test_mp3_listener_gets_exactly_what_was_sent);
   tcase_add_test (real, test_title_tag_becomes_mount_title);
   tcase_add_test (real, test_stream_info_from_tags);
+  tcase_add_test (real, test_file_is_paced_and_sent_whole);
+  tcase_add_test (real, test_title_is_restored_after_reconnect);
   tcase_add_test (real, test_aac);
   tcase_add_test (real, test_ogg_vorbis);
   tcase_add_test (real, test_ogg_opus);
@@ -1174,6 +1264,7 @@ icecastsink_suite (void)
   suite_add_tcase (s, general);
   tcase_add_test (general, test_caps_without_content_type_are_refused_clearly);
   tcase_add_test (general, test_uri_handler);
+  tcase_add_test (general, test_invalid_location_is_reported);
   return s;
 }
 
