@@ -39,3 +39,35 @@ if [ -f build/gst/asciivideo/libgstasciivideo.so ]; then
       asciivideoenc format=text columns=80 rows=24 ! fdsink
   fi
 fi
+
+if [ -f build/ext/icecast/libgsticecast.so ]; then
+  echo
+  echo "== icecastsink: a station on a throwaway local Icecast server =="
+  log=$(mktemp)
+  examples/icecast/local-server.sh > "$log" 2>&1 &
+  server=$!
+  trap 'kill "$server" 2>/dev/null || true; rm -f "$log"' EXIT
+  for _ in $(seq 150); do grep -q "is running on" "$log" && break; sleep 0.1; done
+  port=$(sed -n 's/.*is running on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log")
+  if [ -z "$port" ]; then
+    cat "$log"
+    exit 1
+  fi
+  echo "icecast2 on port $port; streaming 8 s with a title ..."
+  run gst-launch-1.0 -q audiotestsrc is-live=true num-buffers=350 ! audioconvert ! \
+    lamemp3enc ! mpegaudioparse ! \
+    taginject 'tags="title=\"Demo tone\",artist=gst-plugins-onair"' ! \
+    icecastsink location="icecast://source:hackme@127.0.0.1:$port/demo.mp3" \
+    stream-name="gst-plugins-onair demo" genre=Test &
+  station=$!
+  sleep 4
+  echo "what the server says about the mount:"
+  curl -s "http://127.0.0.1:$port/status-json.xsl" \
+    | grep -o '"\(server_name\|server_type\|title\|audio_info\)":"[^"]*"' \
+    | sed 's/^/  /' || true
+  bytes=$( (curl -s --max-time 2 "http://127.0.0.1:$port/demo.mp3" || true) | wc -c)
+  echo "a listener got $bytes bytes of MP3 in 2 s"
+  wait "$station"
+  kill "$server" 2>/dev/null
+  wait "$server" 2>/dev/null || true
+fi
