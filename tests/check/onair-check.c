@@ -236,6 +236,71 @@ onair_check_child_setup (gpointer user_data)
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
+/* The path of the library mapped into this process whose file name starts
+ * with @name, or NULL. */
+static gchar *
+mapped_library (const gchar *maps, const gchar *name)
+{
+  gchar **lines = g_strsplit (maps, "\n", -1), **l;
+  gchar *found = NULL;
+
+  for (l = lines; *l != NULL && found == NULL; l++) {
+    const gchar *path = strchr (*l, '/');
+    const gchar *base = path != NULL ? strrchr (path, '/') + 1 : NULL;
+
+    if (base != NULL && g_str_has_prefix (base, name))
+      found = g_strdup (path);
+  }
+  g_strfreev (lines);
+  return found;
+}
+
+/* "path-of-libasan path-of-libubsan", or NULL in a plain build. */
+static gchar *
+sanitizer_runtimes (void)
+{
+  gchar *maps = NULL, *asan, *ubsan, *both = NULL;
+
+  if (!g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL))
+    return NULL;
+  asan = mapped_library (maps, "libasan.so");
+  ubsan = mapped_library (maps, "libubsan.so");
+  if (asan != NULL || ubsan != NULL)
+    both = g_strdup_printf ("%s %s", asan != NULL ? asan : "",
+        ubsan != NULL ? ubsan : "");
+  g_free (asan);
+  g_free (ubsan);
+  g_free (maps);
+  return both;
+}
+
+gchar **
+onair_check_child_environ (void)
+{
+  gchar **env = g_get_environ ();
+  gchar *runtimes = sanitizer_runtimes ();
+
+  if (runtimes != NULL) {
+    env = g_environ_setenv (env, "LD_PRELOAD", g_strstrip (runtimes), TRUE);
+    env = g_environ_setenv (env, "ASAN_OPTIONS", "detect_leaks=0", TRUE);
+  }
+  g_free (runtimes);
+  return env;
+}
+
+gchar *
+onair_check_child_env_prefix (void)
+{
+  gchar *runtimes = sanitizer_runtimes ();
+  gchar *prefix = runtimes != NULL
+      ? g_strdup_printf ("LD_PRELOAD='%s' ASAN_OPTIONS=detect_leaks=0",
+          g_strstrip (runtimes))
+      : g_strdup ("");
+
+  g_free (runtimes);
+  return prefix;
+}
+
 guint16
 onair_check_free_port (void)
 {

@@ -41,6 +41,15 @@ void onair_check_untrack_child (GPid pid);
 /* GSpawnChildSetupFunc for services: dies with its parent (PR_SET_PDEATHSIG). */
 void onair_check_child_setup (gpointer user_data);
 
+/* The environment for a child process that loads this build's plugins
+ * (gst-launch-1.0, a helper): in a sanitizer build they need the sanitizer
+ * runtimes this process has loaded first (ASan before UBSan), and the
+ * child's own leak report is off.  Free with g_strfreev. */
+gchar **onair_check_child_environ (void);
+/* The same as a shell prefix ("LD_PRELOAD='...' ASAN_OPTIONS=..." or ""),
+ * for commands run through a shell. */
+gchar *onair_check_child_env_prefix (void);
+
 /* A TCP port on 127.0.0.1 that nothing listens on right now. */
 guint16 onair_check_free_port (void);
 

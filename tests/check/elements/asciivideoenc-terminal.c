@@ -69,48 +69,6 @@ tmux_format (Tmux *t, const gchar *format)
   return g_strstrip (out);
 }
 
-/* The path of the mapped library whose name starts with @name, or NULL. */
-static gchar *
-mapped_library (const gchar *maps, const gchar *name)
-{
-  gchar **lines = g_strsplit (maps, "\n", -1), **l;
-  gchar *found = NULL;
-
-  for (l = lines; *l != NULL && found == NULL; l++) {
-    const gchar *path = strchr (*l, '/');
-    const gchar *base = path != NULL ? strrchr (path, '/') + 1 : NULL;
-
-    if (base != NULL && g_str_has_prefix (base, name))
-      found = g_strdup (path);
-  }
-  g_strfreev (lines);
-  return found;
-}
-
-/* LD_PRELOAD for a child that loads this build's plugins: in a sanitizer
- * build they need the sanitizer runtimes loaded first (ASan before UBSan),
- * as this process has them. */
-static gchar *
-sanitizer_preload (void)
-{
-  gchar *maps = NULL, *asan, *ubsan, *preload;
-
-  if (!g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL))
-    return g_strdup ("");
-  asan = mapped_library (maps, "libasan.so");
-  ubsan = mapped_library (maps, "libubsan.so");
-  if (asan == NULL && ubsan == NULL)
-    preload = g_strdup ("");
-  else
-    preload = g_strdup_printf ("LD_PRELOAD='%s %s' "
-                               "ASAN_OPTIONS=detect_leaks=0",
-        asan != NULL ? asan : "", ubsan != NULL ? ubsan : "");
-  g_free (asan);
-  g_free (ubsan);
-  g_free (maps);
-  return preload;
-}
-
 /* Starts a tmux server of its own with one 100x30 window running @launch
  * (gst-launch-1.0 arguments; --no-position, or gst-launch-1.0 prints its
  * position on the same terminal).  When the player ends, its exit status
@@ -120,7 +78,7 @@ static Tmux *
 tmux_start (const gchar *launch)
 {
   Tmux *t = g_new0 (Tmux, 1);
-  gchar *preload = sanitizer_preload ();
+  gchar *preload = onair_check_child_env_prefix ();
   gchar *command, *pid;
   const gchar *plugin_path = g_getenv ("GST_PLUGIN_PATH_1_0");
 
