@@ -71,3 +71,11 @@ if [ -f build/ext/icecast/libgsticecast.so ]; then
   kill "$server" 2>/dev/null
   wait "$server" 2>/dev/null || true
 fi
+
+if [ -x examples/relay/relay.sh ] && command -v icecast2 >/dev/null; then
+  echo
+  echo "== icecastsrc: relaying a station from one Icecast server to another =="
+  echo "   (server A gets a test station, icecastsrc ! icecastsink relays it to"
+  echo "    server B, two title changes on A show up on B)"
+  run "$PWD/examples/relay/relay.sh"
+fi

@@ -10,15 +10,20 @@
 #include <gst/gst.h>
 
 #include "gsticecastsink.h"
+#include "gsticecastsrc.h"
 
 static gboolean
 plugin_init (GstPlugin *plugin)
 {
+  gboolean ret = FALSE;
+
 #ifdef ENABLE_NLS
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 #endif
-  return GST_ELEMENT_REGISTER (icecastsink, plugin);
+  ret |= GST_ELEMENT_REGISTER (icecastsink, plugin);
+  ret |= GST_ELEMENT_REGISTER (icecastsrc, plugin);
+  return ret;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, icecast,
