@@ -31,7 +31,7 @@ echo "== fuzzing: every target for ${ONAIR_FUZZ_SECONDS:=60} s under ASan/UBSan 
 CC=clang onair_build build-fuzz -Dfuzzing=true -Db_lundef=false \
   -Dtests=disabled -Dexamples=disabled -Dbenchmarks=disabled
 for target in build-fuzz/tests/fuzz/fuzz-*; do
-  [ -x "$target" ] || continue
+  [ -f "$target" ] && [ -x "$target" ] || continue
   name=${target##*/fuzz-}
   corpus=$(mktemp -d)
   cp -r "tests/fuzz/corpus/$name/." "$corpus/"
