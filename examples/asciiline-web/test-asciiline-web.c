@@ -161,28 +161,6 @@ get_json (guint16 port, const gchar *path)
 
 /* Chromium over the DevTools protocol */
 
-static void
-remove_tree (const gchar *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (dir != NULL) {
-    while ((name = g_dir_read_name (dir)) != NULL) {
-      gchar *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR)
-          && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-      g_free (child);
-    }
-    g_dir_close (dir);
-  }
-  g_rmdir (path);
-}
-
 typedef struct {
   Child *child;
   guint16 port;
@@ -289,7 +267,8 @@ browser_start (const gchar *name)
   b->port = onair_check_free_port ();
   /* Not in the scratch directory: its many *.log files (leveldb) would
    * bury the useful logs of a failure. */
-  b->profile = g_dir_make_tmp ("asciiline-web-chromium-XXXXXX", NULL);
+  /* In the run's scratch directory, which the runner removes. */
+  b->profile = onair_check_make_dir ("chromium-profile");
   fail_unless (b->profile != NULL);
   b->replies = g_hash_table_new_full (NULL, NULL, NULL,
       (GDestroyNotify) g_variant_unref);
@@ -348,7 +327,6 @@ browser_stop (Browser *b)
   g_object_unref (b->ws);
   g_object_unref (b->session);
   child_stop (b->child);
-  remove_tree (b->profile);
   g_hash_table_unref (b->replies);
   g_free (b->profile);
   g_free (b);
