@@ -79,3 +79,69 @@ if [ -x examples/relay/relay.sh ] && command -v icecast2 >/dev/null; then
   echo "    server B, two title changes on A show up on B)"
   run "$PWD/examples/relay/relay.sh"
 fi
+
+if [ -d build/gst/ttsplay ] && command -v espeak-ng >/dev/null 2>&1; then
+  echo
+  echo "== ttsplaysink: a sentence from a local speech API, paced as generated =="
+  echo "   (300 ms before the first byte, real time, a 500 ms stall after 1 s;"
+  echo "    the metrics are ttsplaysink's element messages)"
+  tts_tmp=$(mktemp -d)
+  chmod 700 "$tts_tmp"
+  tts_pids=()
+  tts_cleanup() {
+    kill "${tts_pids[@]}" 2>/dev/null || true
+    wait "${tts_pids[@]}" 2>/dev/null || true
+    rm -rf "$tts_tmp"
+  }
+  trap tts_cleanup EXIT
+  tts_sink="autoaudiosink"
+  if ! pactl info >/dev/null 2>&1 && ! aplay -l >/dev/null 2>&1; then
+    # No sound here: a private PulseAudio daemon with a null sink plays it,
+    # paced like a sound card; a recorder on its monitor keeps it at a low
+    # latency, as a device is.
+    if command -v pulseaudio >/dev/null 2>&1; then
+      HOME=$tts_tmp XDG_RUNTIME_DIR=$tts_tmp PULSE_RUNTIME_PATH=$tts_tmp \
+        PULSE_STATE_PATH=$tts_tmp DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent \
+        pulseaudio --daemonize=no -n --exit-idle-time=-1 --use-pid-file=no \
+        --disable-shm=yes --realtime=no --high-priority=no \
+        --load="module-null-sink sink_name=demo_null" \
+        --load="module-native-protocol-unix auth-anonymous=1 socket=$tts_tmp/native" \
+        >/dev/null 2>&1 &
+      tts_pids+=($!)
+      printf 'autospawn = no\nenable-shm = no\ncookie-file = %s/cookie\n' "$tts_tmp" \
+        > "$tts_tmp/client.conf"
+      export PULSE_SERVER=unix:$tts_tmp/native PULSE_CLIENTCONFIG=$tts_tmp/client.conf
+      for _ in $(seq 100); do pactl info >/dev/null 2>&1 && break; sleep 0.1; done
+      gst-launch-1.0 -q pulsesrc device=demo_null.monitor ! fakesink sync=false \
+        >/dev/null 2>&1 &
+      tts_pids+=($!)
+      # The null sink renders 2 s ahead while nothing listens; once the
+      # recorder is there it settles to 10 ms, as a sound card plays.
+      for _ in $(seq 100); do
+        latency=$(pactl list sinks 2>/dev/null | awk '/Latency:/ { print $2; exit }' || true)
+        [ -n "$latency" ] && [ "$latency" -lt 50000 ] && break
+        sleep 0.1
+      done
+      tts_sink="pulsesink device=demo_null"
+      echo "   (no sound card: playing into a PulseAudio null sink)"
+    else
+      tts_sink="fakesink sync=true"
+      echo "   (no sound card and no PulseAudio: playing into fakesink sync=true)"
+    fi
+  fi
+  sentence="Hello from gst-plugins-onair. This sentence is played while it is still arriving."
+  if [ -x build/examples/tts-client/tts-client ] && [ -x build/tests/check/onair-tts-server ]; then
+    build/tests/check/onair-tts-server --port 0 --delay 300 --stall-at 1000 --stall 500 \
+      > "$tts_tmp/url" &
+    tts_pids+=($!)
+    for _ in $(seq 100); do [ -s "$tts_tmp/url" ] && break; sleep 0.1; done
+    run "$PWD/build/examples/tts-client/tts-client" --url "$(head -n1 "$tts_tmp/url")" \
+      --audio-sink "$tts_sink" "$sentence"
+  else
+    espeak-ng --stdout "$sentence" |
+      run gst-launch-1.0 -m fdsrc ! wavparse ! ttsplaysink audio-sink="$tts_sink" |
+      grep -o 'ttsplaysink-[a-z-]*, .*' || true
+  fi
+  tts_cleanup
+  trap - EXIT
+fi

@@ -22,6 +22,8 @@ ONAIR_PACKAGES=(
   icecast2 pulseaudio pulseaudio-utils curl clang-format ffmpeg openssl
   # asciivideoenc: the terminal and browser players, the numpy/OpenCV anchor
   tmux chromium python3-numpy python3-opencv
+  # ttsplaysink: real speech for its tests, examples and demo
+  espeak-ng
   # fuzzing
   clang libclang-rt-14-dev
 )

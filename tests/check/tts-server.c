@@ -1,0 +1,885 @@
+/* gst-plugins-onair: a local stand-in for an OpenAI-compatible speech API
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "tts-server.h"
+#include "onair-json.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <gst/gst.h>
+
+#define ESPEAK_BINARY "espeak-ng"
+#define MAX_HEAD 16384
+#define MAX_BODY (1024 * 1024)
+#define DEFAULT_MP3_KBPS 128
+
+struct _OnairTtsServer {
+  GThread *thread; /* accepts; each connection gets a thread of its own */
+  GSocket *listener;
+  GCancellable *cancel;
+  guint16 port;
+
+  GMutex lock;
+  GCond cond; /* stopping, a handler finished */
+  gboolean stopping;
+  guint active;
+  OnairTtsPacing pacing;
+  guint requests;
+  guint64 last_request;
+  guint64 last_generation;
+  GHashTable *cache; /* "format|voice|speed|text" -> Speech */
+};
+
+typedef struct {
+  GBytes *encoded;
+  guint64 duration; /* ns of speech */
+} Speech;
+
+static void
+speech_free (Speech *s)
+{
+  g_bytes_unref (s->encoded);
+  g_free (s);
+}
+
+/* Synthesis and encoding */
+
+GBytes *
+onair_tts_speak (const gchar *text, const gchar *voice, gdouble speed,
+    GError **error)
+{
+  GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
+  GSubprocess *proc;
+  GBytes *out = NULL, *err_out = NULL;
+
+  g_ptr_array_add (argv, g_strdup (ESPEAK_BINARY));
+  g_ptr_array_add (argv, g_strdup ("--stdout"));
+  if (voice != NULL) {
+    g_ptr_array_add (argv, g_strdup ("-v"));
+    g_ptr_array_add (argv, g_strdup (voice));
+  }
+  if (speed > 0 && speed != 1.0) {
+    g_ptr_array_add (argv, g_strdup ("-s"));
+    g_ptr_array_add (argv, g_strdup_printf ("%d", (int) (175 * speed)));
+  }
+  g_ptr_array_add (argv, g_strdup ("--"));
+  g_ptr_array_add (argv, g_strdup (text));
+  g_ptr_array_add (argv, NULL);
+
+  proc = g_subprocess_newv ((const gchar *const *) argv->pdata,
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, error);
+  g_ptr_array_unref (argv);
+  if (proc == NULL) {
+    g_prefix_error (error,
+        "running " ESPEAK_BINARY " (apt-get install espeak-ng): ");
+    return NULL;
+  }
+  if (!g_subprocess_communicate (proc, NULL, NULL, &out, &err_out, error)) {
+    g_object_unref (proc);
+    return NULL;
+  }
+  if (!g_subprocess_get_if_exited (proc)
+      || g_subprocess_get_exit_status (proc) != 0 || out == NULL
+      || g_bytes_get_size (out) <= 44) {
+    g_set_error (error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED,
+        ESPEAK_BINARY " failed: %.*s",
+        err_out != NULL ? (int) g_bytes_get_size (err_out) : 0,
+        err_out != NULL ? (const gchar *) g_bytes_get_data (err_out, NULL)
+                        : "");
+    g_clear_pointer (&out, g_bytes_unref);
+  }
+  g_clear_pointer (&err_out, g_bytes_unref);
+  g_object_unref (proc);
+  return out;
+}
+
+static guint32
+le32 (const guint8 *p)
+{
+  return p[0] | (p[1] << 8) | (p[2] << 16) | ((guint32) p[3] << 24);
+}
+
+guint64
+onair_tts_wav_duration (GBytes *wav)
+{
+  gsize size;
+  const guint8 *d = g_bytes_get_data (wav, &size);
+  gsize pos = 12;
+  guint32 byte_rate = 0;
+
+  if (size < 12 || memcmp (d, "RIFF", 4) != 0 || memcmp (d + 8, "WAVE", 4))
+    return 0;
+  while (pos + 8 <= size) {
+    guint32 len = le32 (d + pos + 4);
+
+    if (memcmp (d + pos, "fmt ", 4) == 0 && pos + 16 <= size)
+      byte_rate = le32 (d + pos + 16);
+    if (memcmp (d + pos, "data", 4) == 0) {
+      /* A streamed header (espeak-ng --stdout) cannot know the size. */
+      gsize have = size - pos - 8;
+
+      if (byte_rate == 0)
+        return 0;
+      return gst_util_uint64_scale (MIN (have, len), GST_SECOND, byte_rate);
+    }
+    pos += 8 + len + (len & 1);
+  }
+  return 0;
+}
+
+const gchar *
+onair_tts_content_type (const gchar *format)
+{
+  if (g_str_equal (format, "mp3"))
+    return "audio/mpeg";
+  if (g_str_equal (format, "opus"))
+    return "audio/ogg";
+  if (g_str_equal (format, "aac"))
+    return "audio/aac";
+  if (g_str_equal (format, "flac"))
+    return "audio/flac";
+  if (g_str_equal (format, "wav"))
+    return "audio/wav";
+  return "audio/pcm";
+}
+
+const gchar *
+onair_tts_caps (const gchar *format)
+{
+  if (g_str_equal (format, "mp3"))
+    return "audio/mpeg, mpegversion=(int)1, layer=(int)3";
+  if (g_str_equal (format, "opus"))
+    return "audio/ogg";
+  if (g_str_equal (format, "aac"))
+    return "audio/mpeg, mpegversion=(int)4, stream-format=(string)adts";
+  if (g_str_equal (format, "flac"))
+    return "audio/x-flac";
+  if (g_str_equal (format, "wav"))
+    return "audio/x-wav";
+  return "audio/x-raw, format=(string)S16LE, layout=(string)interleaved, "
+         "rate=(int)24000, channels=(int)1";
+}
+
+static gchar *
+encoder_description (const gchar *format, guint mp3_kbps)
+{
+  if (g_str_equal (format, "wav"))
+    return g_strdup ("wavenc");
+  if (g_str_equal (format, "pcm"))
+    return g_strdup ("capsfilter caps=audio/x-raw,format=S16LE,"
+                     "layout=interleaved");
+  if (g_str_equal (format, "mp3"))
+    return g_strdup_printf ("lamemp3enc target=bitrate cbr=true bitrate=%u",
+        mp3_kbps > 0 ? mp3_kbps : DEFAULT_MP3_KBPS);
+  if (g_str_equal (format, "opus"))
+    /* Pages of 100 ms at most: a streaming service does not sit on audio
+     * for the default half second. */
+    return g_strdup ("audioresample ! audio/x-raw,rate=48000 ! opusenc ! "
+                     "oggmux max-delay=100000000 max-page-delay=100000000");
+  if (g_str_equal (format, "aac"))
+    return g_strdup ("avenc_aac ! aacparse ! "
+                     "audio/mpeg,mpegversion=4,stream-format=adts");
+  if (g_str_equal (format, "flac"))
+    /* A stream of unknown length gets no seek table. */
+    return g_strdup ("flacenc seekpoints=0");
+  return NULL;
+}
+
+GBytes *
+onair_tts_encode (GBytes *wav, const gchar *format, guint mp3_kbps,
+    GError **error)
+{
+  GstElement *pipeline, *src, *sink;
+  GByteArray *out;
+  GstFlowReturn flow;
+  GstBus *bus;
+  GstMessage *msg = NULL;
+  gchar *enc, *desc;
+  gsize pos = 0;
+
+  enc = encoder_description (format, mp3_kbps);
+  if (enc == NULL) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+        "unknown response_format \"%s\"", format);
+    return NULL;
+  }
+  desc = g_strdup_printf ("appsrc name=src caps=audio/x-wav ! wavparse ! "
+                          "audioconvert ! audioresample ! "
+                          "audio/x-raw,rate=24000,channels=1 ! %s ! "
+                          "appsink name=sink sync=false",
+      enc);
+  g_free (enc);
+  pipeline = gst_parse_launch (desc, error);
+  if (pipeline == NULL || (error != NULL && *error != NULL)) {
+    g_prefix_error (error, "%s: ", desc);
+    g_free (desc);
+    gst_clear_object (&pipeline);
+    return NULL;
+  }
+  g_free (desc);
+  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  g_signal_emit_by_name (src, "push-buffer", gst_buffer_new_wrapped_bytes (wav),
+      &flow);
+  g_signal_emit_by_name (src, "end-of-stream", &flow);
+
+  out = g_byte_array_new ();
+  bus = gst_element_get_bus (pipeline);
+  for (;;) {
+    GstMiniObject *obj = NULL;
+    GstBuffer *buf;
+    GstMapInfo map;
+    gboolean eos = FALSE;
+
+    /* An error never reaches appsink: look at the bus between tries. */
+    g_signal_emit_by_name (sink, "try-pull-object", 50 * GST_MSECOND, &obj);
+    if (obj == NULL) {
+      g_object_get (sink, "eos", &eos, NULL);
+      if (eos || (msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR)))
+        break;
+      continue;
+    }
+    if (GST_IS_EVENT (obj)) {
+      /* Muxers that know sizes only at the end (wavenc, flacenc) go back
+       * with a new byte segment and rewrite their header there. */
+      if (GST_EVENT_TYPE (obj) == GST_EVENT_SEGMENT) {
+        const GstSegment *segment;
+
+        gst_event_parse_segment (GST_EVENT_CAST (obj), &segment);
+        if (segment->format == GST_FORMAT_BYTES)
+          pos = MIN (segment->start, out->len);
+      }
+      gst_mini_object_unref (obj);
+      continue;
+    }
+    buf = gst_sample_get_buffer (GST_SAMPLE_CAST (obj));
+    gst_buffer_map (buf, &map, GST_MAP_READ);
+    if (pos + map.size > out->len)
+      g_byte_array_set_size (out, pos + map.size);
+    memcpy (out->data + pos, map.data, map.size);
+    pos += map.size;
+    gst_buffer_unmap (buf, &map);
+    gst_mini_object_unref (obj);
+  }
+
+  if (msg == NULL)
+    msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  if (msg != NULL) {
+    GError *err = NULL;
+
+    gst_message_parse_error (msg, &err, NULL);
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "encoding to %s: %s",
+        format, err->message);
+    g_error_free (err);
+    gst_message_unref (msg);
+    g_byte_array_unref (out);
+    out = NULL;
+  }
+  gst_object_unref (bus);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (src);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  if (out != NULL && out->len == 0) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+        "encoding to %s produced nothing", format);
+    g_byte_array_unref (out);
+    out = NULL;
+  }
+  return out != NULL ? g_byte_array_free_to_bytes (out) : NULL;
+}
+
+/* Serving */
+
+/* Sleeps until monotonic time @until (µs); FALSE when the server stops. */
+static gboolean
+sleep_until (OnairTtsServer *server, gint64 until)
+{
+  gboolean stopping;
+
+  g_mutex_lock (&server->lock);
+  while (!server->stopping && g_get_monotonic_time () < until)
+    g_cond_wait_until (&server->cond, &server->lock, until);
+  stopping = server->stopping;
+  g_mutex_unlock (&server->lock);
+  return !stopping;
+}
+
+static Speech *
+speech_for (OnairTtsServer *server, const gchar *text, const gchar *voice,
+    gdouble speed, const gchar *format, GError **error)
+{
+  gchar *key = g_strdup_printf ("%s|%s|%.3f|%s", format, voice ? voice : "",
+      speed, text);
+  Speech *s;
+  GBytes *wav;
+
+  g_mutex_lock (&server->lock);
+  s = g_hash_table_lookup (server->cache, key);
+  g_mutex_unlock (&server->lock);
+  if (s != NULL) {
+    g_free (key);
+    return s;
+  }
+
+  wav = onair_tts_speak (text, voice, speed, error);
+  if (wav == NULL) {
+    g_free (key);
+    return NULL;
+  }
+  s = g_new0 (Speech, 1);
+  s->duration = onair_tts_wav_duration (wav);
+  s->encoded = onair_tts_encode (wav, format, 0, error);
+  g_bytes_unref (wav);
+  if (s->encoded == NULL) {
+    g_free (s);
+    g_free (key);
+    return NULL;
+  }
+  g_mutex_lock (&server->lock);
+  g_hash_table_replace (server->cache, key, s);
+  g_mutex_unlock (&server->lock);
+  return s;
+}
+
+static gboolean
+send_text (GOutputStream *out, const gchar *text)
+{
+  return g_output_stream_write_all (out, text, strlen (text), NULL, NULL, NULL);
+}
+
+static void
+send_status (GOutputStream *out, guint status, const gchar *reason,
+    const gchar *message)
+{
+  gchar *body =
+      g_strdup_printf ("{\"error\": {\"message\": \"%s\"}}\n", message);
+  gchar *head = g_strdup_printf ("HTTP/1.1 %u %s\r\n"
+                                 "Content-Type: application/json\r\n"
+                                 "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+                                 "Connection: close\r\n\r\n",
+      status, reason, strlen (body));
+
+  send_text (out, head);
+  send_text (out, body);
+  g_free (head);
+  g_free (body);
+}
+
+static gboolean
+send_chunk (GOutputStream *out, const guint8 *data, gsize size)
+{
+  gchar *line = g_strdup_printf ("%" G_GSIZE_MODIFIER "x\r\n", size);
+  gboolean ok = send_text (out, line)
+      && g_output_stream_write_all (out, data, size, NULL, NULL, NULL)
+      && send_text (out, "\r\n") && g_output_stream_flush (out, NULL, NULL);
+
+  g_free (line);
+  return ok;
+}
+
+/* Streams @speech as it would be generated under @pacing, starting from
+ * the monotonic time @start (µs). */
+static void
+stream_speech (OnairTtsServer *server, GOutputStream *out, const Speech *speech,
+    const OnairTtsPacing *pacing, gint64 start)
+{
+  gsize total;
+  const guint8 *data = g_bytes_get_data (speech->encoded, &total);
+  guint64 duration_ms = MAX (speech->duration / GST_MSECOND, 1);
+  guint chunk_ms = MAX (pacing->chunk_ms, 1);
+  gboolean stalled = FALSE;
+  guint64 end_ms;
+  gsize sent = 0;
+
+  for (end_ms = chunk_ms; sent < total; end_ms += chunk_ms) {
+    guint64 upto = MIN (end_ms, duration_ms);
+    gsize until = upto >= duration_ms
+        ? total
+        : (gsize) gst_util_uint64_scale (total, upto, duration_ms);
+    gint64 due;
+
+    if (pacing->stall_at_ms > 0 && upto > pacing->stall_at_ms) {
+      /* Faster than real time, the stall starts where the sending is. */
+      if (!stalled && pacing->pace <= 0)
+        start = g_get_monotonic_time ();
+      stalled = TRUE;
+    }
+    due = start;
+    if (pacing->pace > 0)
+      due += (gint64) (upto * 1000 / pacing->pace);
+    if (stalled)
+      due += (gint64) pacing->stall_ms * 1000;
+    if (!sleep_until (server, due))
+      return;
+    if (until > sent && !send_chunk (out, data + sent, until - sent))
+      return;
+    sent = MAX (sent, until);
+  }
+  send_text (out, "0\r\n\r\n");
+}
+
+static gchar *
+read_head (GInputStream *in, GByteArray *buf)
+{
+  guint8 tmp[4096];
+
+  for (;;) {
+    gssize n;
+    guint8 *end;
+
+    end = buf->len >= 4 ? memmem (buf->data, buf->len, "\r\n\r\n", 4) : NULL;
+    if (end != NULL) {
+      gsize head_len = end - buf->data + 4;
+      gchar *head = g_strndup ((const gchar *) buf->data, head_len);
+
+      g_byte_array_remove_range (buf, 0, head_len);
+      return head;
+    }
+    if (buf->len > MAX_HEAD)
+      return NULL;
+    n = g_input_stream_read (in, tmp, sizeof (tmp), NULL, NULL);
+    if (n <= 0)
+      return NULL;
+    g_byte_array_append (buf, tmp, n);
+  }
+}
+
+static gchar *
+header_value (const gchar *head, const gchar *name)
+{
+  gchar **lines = g_strsplit (head, "\r\n", -1);
+  gchar *value = NULL;
+  gsize len = strlen (name);
+  guint i;
+
+  for (i = 1; lines[i] != NULL && value == NULL; i++) {
+    if (g_ascii_strncasecmp (lines[i], name, len) == 0 && lines[i][len] == ':')
+      value = g_strstrip (g_strdup (lines[i] + len + 1));
+  }
+  g_strfreev (lines);
+  return value;
+}
+
+static const gchar *
+json_string (GVariant *obj, const gchar *key)
+{
+  const gchar *s = NULL;
+
+  if (!g_variant_lookup (obj, key, "&s", &s))
+    return NULL;
+  return s;
+}
+
+static gdouble
+json_number (GVariant *obj, const gchar *key, gdouble fallback)
+{
+  GVariant *v = g_variant_lookup_value (obj, key, NULL);
+  gdouble d = fallback;
+
+  if (v == NULL)
+    return fallback;
+  if (g_variant_is_of_type (v, G_VARIANT_TYPE_DOUBLE))
+    d = g_variant_get_double (v);
+  else if (g_variant_is_of_type (v, G_VARIANT_TYPE_INT64))
+    d = g_variant_get_int64 (v);
+  g_variant_unref (v);
+  return d;
+}
+
+/* OpenAI's voice names mean nothing to espeak-ng; only its own are used. */
+static const gchar *
+espeak_voice (const gchar *voice)
+{
+  static const gchar *const openai[] = { "alloy", "ash", "ballad", "coral",
+    "echo", "fable", "nova", "onyx", "sage", "shimmer", "verse", NULL };
+
+  if (voice == NULL || g_strv_contains (openai, voice))
+    return NULL;
+  return voice;
+}
+
+static void
+serve (OnairTtsServer *server, GSocketConnection *conn)
+{
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  GByteArray *buf = g_byte_array_new ();
+  gchar *head = read_head (in, buf), *length_text, *reply;
+  GVariant *json = NULL;
+  const gchar *text, *format;
+  OnairTtsPacing pacing;
+  guint64 length;
+  gint64 start;
+  GError *err = NULL;
+  Speech *speech;
+
+  if (head == NULL)
+    goto done;
+  g_mutex_lock (&server->lock);
+  server->requests++;
+  server->last_request = gst_util_get_timestamp ();
+  pacing = server->pacing;
+  g_mutex_unlock (&server->lock);
+  start = g_get_monotonic_time ();
+
+  if (!g_str_has_prefix (head, "POST /v1/audio/speech ")) {
+    send_status (out, 404, "Not Found", "only POST /v1/audio/speech");
+    goto done;
+  }
+  length_text = header_value (head, "Content-Length");
+  length = length_text != NULL ? g_ascii_strtoull (length_text, NULL, 10) : 0;
+  g_free (length_text);
+  if (length == 0 || length > MAX_BODY) {
+    send_status (out, 411, "Length Required", "a JSON body is required");
+    goto done;
+  }
+  while (buf->len < length) {
+    guint8 tmp[4096];
+    gssize n = g_input_stream_read (in, tmp, sizeof (tmp), NULL, NULL);
+
+    if (n <= 0)
+      goto done;
+    g_byte_array_append (buf, tmp, n);
+  }
+
+  json = onair_json_parse ((const gchar *) buf->data, length, &err);
+  if (json == NULL || !g_variant_is_of_type (json, G_VARIANT_TYPE_VARDICT)) {
+    send_status (out, 400, "Bad Request", "the body is not a JSON object");
+    goto done;
+  }
+  text = json_string (json, "input");
+  format = json_string (json, "response_format");
+  if (format == NULL)
+    format = "mp3";
+  if (text == NULL || *text == '\0') {
+    send_status (out, 400, "Bad Request", "input is required");
+    goto done;
+  }
+  speech = speech_for (server, text, espeak_voice (json_string (json, "voice")),
+      json_number (json, "speed", 1.0), format, &err);
+  if (speech == NULL) {
+    send_status (out, 500, "Internal Server Error", "synthesis failed");
+    g_printerr ("tts-server: %s\n", err->message);
+    goto done;
+  }
+
+  reply = g_strdup_printf ("HTTP/1.1 200 OK\r\n"
+                           "Content-Type: %s\r\n"
+                           "Transfer-Encoding: chunked\r\n"
+                           "Connection: close\r\n\r\n",
+      onair_tts_content_type (format));
+  send_text (out, reply);
+  g_free (reply);
+
+  /* Speech is "generated" from the end of the delay on. */
+  start += (gint64) pacing.delay_ms * 1000;
+  if (!sleep_until (server, start))
+    goto done;
+  g_mutex_lock (&server->lock);
+  server->last_generation = gst_util_get_timestamp ();
+  g_mutex_unlock (&server->lock);
+  stream_speech (server, out, speech, &pacing, start);
+
+done:
+  g_clear_error (&err);
+  g_clear_pointer (&json, g_variant_unref);
+  g_free (head);
+  g_byte_array_unref (buf);
+  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+}
+
+typedef struct {
+  OnairTtsServer *server;
+  GSocketConnection *conn;
+} Connection;
+
+static gpointer
+connection_thread (gpointer user_data)
+{
+  Connection *c = user_data;
+  OnairTtsServer *server = c->server;
+
+  serve (server, c->conn);
+  g_object_unref (c->conn);
+  g_free (c);
+
+  g_mutex_lock (&server->lock);
+  server->active--;
+  g_cond_broadcast (&server->cond);
+  g_mutex_unlock (&server->lock);
+  return NULL;
+}
+
+static gpointer
+accept_thread (gpointer user_data)
+{
+  OnairTtsServer *server = user_data;
+
+  for (;;) {
+    GSocket *sock = g_socket_accept (server->listener, server->cancel, NULL);
+    Connection *c;
+
+    if (sock == NULL)
+      break;
+    g_mutex_lock (&server->lock);
+    if (server->stopping) {
+      g_mutex_unlock (&server->lock);
+      g_object_unref (sock);
+      break;
+    }
+    server->active++;
+    g_mutex_unlock (&server->lock);
+    c = g_new0 (Connection, 1);
+    c->server = server;
+    c->conn = g_socket_connection_factory_create_connection (sock);
+    g_object_unref (sock);
+    g_thread_unref (g_thread_new ("tts-serve", connection_thread, c));
+  }
+  return NULL;
+}
+
+OnairTtsServer *
+onair_tts_server_new (guint16 port, GError **error)
+{
+  OnairTtsServer *server = g_new0 (OnairTtsServer, 1);
+  OnairTtsPacing pacing = ONAIR_TTS_PACING_INIT;
+  GInetAddress *loopback;
+  GSocketAddress *addr, *bound;
+
+  g_mutex_init (&server->lock);
+  g_cond_init (&server->cond);
+  server->pacing = pacing;
+  server->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      (GDestroyNotify) speech_free);
+  server->cancel = g_cancellable_new ();
+
+  server->listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+      G_SOCKET_PROTOCOL_TCP, error);
+  if (server->listener == NULL) {
+    onair_tts_server_free (server);
+    return NULL;
+  }
+  loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  addr = g_inet_socket_address_new (loopback, port);
+  g_object_unref (loopback);
+  if (!g_socket_bind (server->listener, addr, TRUE, error)
+      || !g_socket_listen (server->listener, error)) {
+    g_object_unref (addr);
+    onair_tts_server_free (server);
+    return NULL;
+  }
+  g_object_unref (addr);
+  bound = g_socket_get_local_address (server->listener, error);
+  if (bound == NULL) {
+    onair_tts_server_free (server);
+    return NULL;
+  }
+  server->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_object_unref (bound);
+  server->thread = g_thread_new ("tts-server", accept_thread, server);
+  return server;
+}
+
+void
+onair_tts_server_free (OnairTtsServer *server)
+{
+  if (server == NULL)
+    return;
+  g_mutex_lock (&server->lock);
+  server->stopping = TRUE;
+  g_cond_broadcast (&server->cond);
+  g_mutex_unlock (&server->lock);
+
+  g_cancellable_cancel (server->cancel);
+  if (server->thread != NULL)
+    g_thread_join (server->thread);
+  /* Connections see "stopping" at their next chunk and end. */
+  g_mutex_lock (&server->lock);
+  while (server->active > 0)
+    g_cond_wait (&server->cond, &server->lock);
+  g_mutex_unlock (&server->lock);
+
+  if (server->listener != NULL) {
+    g_socket_close (server->listener, NULL);
+    g_object_unref (server->listener);
+  }
+  g_object_unref (server->cancel);
+  g_hash_table_unref (server->cache);
+  g_mutex_clear (&server->lock);
+  g_cond_clear (&server->cond);
+  g_free (server);
+}
+
+guint16
+onair_tts_server_port (const OnairTtsServer *server)
+{
+  return server->port;
+}
+
+void
+onair_tts_server_set_pacing (OnairTtsServer *server, const OnairTtsPacing *p)
+{
+  g_mutex_lock (&server->lock);
+  server->pacing = *p;
+  g_mutex_unlock (&server->lock);
+}
+
+guint
+onair_tts_server_requests (OnairTtsServer *server)
+{
+  guint n;
+
+  g_mutex_lock (&server->lock);
+  n = server->requests;
+  g_mutex_unlock (&server->lock);
+  return n;
+}
+
+guint64
+onair_tts_server_last_request_time (OnairTtsServer *server)
+{
+  guint64 t;
+
+  g_mutex_lock (&server->lock);
+  t = server->last_request;
+  g_mutex_unlock (&server->lock);
+  return t;
+}
+
+guint64
+onair_tts_server_last_generation_start (OnairTtsServer *server)
+{
+  guint64 t;
+
+  g_mutex_lock (&server->lock);
+  t = server->last_generation;
+  g_mutex_unlock (&server->lock);
+  return t;
+}
+
+/* The client */
+
+static gchar *
+json_escape (const gchar *text)
+{
+  GString *s = g_string_new (NULL);
+  const gchar *p;
+
+  for (p = text; *p != '\0'; p++) {
+    if (*p == '"' || *p == '\\')
+      g_string_append_printf (s, "\\%c", *p);
+    else if ((guchar) *p < 0x20)
+      g_string_append_printf (s, "\\u%04x", (guchar) *p);
+    else
+      g_string_append_c (s, *p);
+  }
+  return g_string_free (s, FALSE);
+}
+
+guint
+onair_tts_request (guint16 port, const gchar *text, const gchar *format,
+    OnairTtsBodyFunc func, gpointer user_data, GError **error)
+{
+  GSocketClient *client = g_socket_client_new ();
+  GSocketConnection *conn;
+  GDataInputStream *in;
+  GOutputStream *out;
+  gchar *escaped, *body, *request, *line;
+  guint status = 0;
+  gboolean chunked = FALSE;
+
+  conn =
+      g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, error);
+  g_object_unref (client);
+  if (conn == NULL)
+    return 0;
+
+  escaped = json_escape (text);
+  body = g_strdup_printf ("{\"model\": \"tts-1\", \"voice\": \"alloy\", "
+                          "\"input\": \"%s\", \"response_format\": \"%s\"}",
+      escaped, format);
+  request = g_strdup_printf ("POST /v1/audio/speech HTTP/1.1\r\n"
+                             "Host: 127.0.0.1:%u\r\n"
+                             "Content-Type: application/json\r\n"
+                             "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+                             "Connection: close\r\n\r\n%s",
+      port, strlen (body), body);
+  out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  if (!g_output_stream_write_all (out, request, strlen (request), NULL, NULL,
+          error))
+    goto done;
+
+  in = g_data_input_stream_new (
+      g_io_stream_get_input_stream (G_IO_STREAM (conn)));
+  g_data_input_stream_set_newline_type (in, G_DATA_STREAM_NEWLINE_TYPE_CR_LF);
+  line = g_data_input_stream_read_line (in, NULL, NULL, error);
+  if (line == NULL || sscanf (line, "HTTP/1.%*d %u", &status) != 1) {
+    if (line != NULL)
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+          "not an HTTP status line: %s", line);
+    g_free (line);
+    g_object_unref (in);
+    status = 0;
+    goto done;
+  }
+  g_free (line);
+  while ((line = g_data_input_stream_read_line (in, NULL, NULL, NULL)) != NULL
+      && *line != '\0') {
+    if (g_ascii_strncasecmp (line, "Transfer-Encoding:", 18) == 0
+        && strstr (line, "chunked") != NULL)
+      chunked = TRUE;
+    g_free (line);
+  }
+  g_free (line);
+
+  for (;;) {
+    guint8 tmp[4096];
+    gsize want = sizeof (tmp), got = 0;
+
+    if (chunked) {
+      line = g_data_input_stream_read_line (in, NULL, NULL, NULL);
+      want = line != NULL ? g_ascii_strtoull (line, NULL, 16) : 0;
+      g_free (line);
+      if (want == 0)
+        break;
+      while (want > 0) {
+        gsize piece = MIN (want, sizeof (tmp));
+
+        if (!g_input_stream_read_all (G_INPUT_STREAM (in), tmp, piece, &got,
+                NULL, NULL)
+            || got == 0)
+          break;
+        if (status == 200 && !func (tmp, got, user_data))
+          goto stop;
+        want -= got;
+      }
+      g_free (g_data_input_stream_read_line (in, NULL, NULL, NULL));
+    } else {
+      gssize n =
+          g_input_stream_read (G_INPUT_STREAM (in), tmp, want, NULL, NULL);
+
+      if (n <= 0)
+        break;
+      if (status == 200 && !func (tmp, n, user_data))
+        break;
+    }
+  }
+stop:
+  g_object_unref (in);
+
+done:
+  g_free (request);
+  g_free (body);
+  g_free (escaped);
+  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+  g_object_unref (conn);
+  return status;
+}
