@@ -1113,7 +1113,7 @@ static gboolean
 send_title (GstIcecastSink *sink, SoupSession *session, const gchar *title,
     gboolean tls, gchar **problem)
 {
-  gchar *user, *password, *host, *mount, *url, *query, *cred, *b64, *auth;
+  gchar *user, *password, *host, *mount, *url, *query, *auth;
   gchar *enc_mount, *enc_title;
   GTlsCertificateFlags flags;
   guint port, timeout;
@@ -1144,9 +1144,7 @@ send_title (GstIcecastSink *sink, SoupSession *session, const gchar *title,
   msg = soup_message_new ("GET", url);
   g_signal_connect (msg, "accept-certificate",
       G_CALLBACK (accept_title_certificate), GUINT_TO_POINTER (flags));
-  cred = g_strdup_printf ("%s:%s", user, GST_STR_NULL (password));
-  b64 = g_base64_encode ((const guchar *) cred, strlen (cred));
-  auth = g_strdup_printf ("Basic %s", b64);
+  auth = onair_icecast_basic_auth (user, password);
   soup_message_headers_replace (soup_message_get_request_headers (msg),
       "Authorization", auth);
   /* Cancelled by stop(), like the sender's I/O. */
@@ -1158,13 +1156,9 @@ send_title (GstIcecastSink *sink, SoupSession *session, const gchar *title,
         : g_strdup_printf ("HTTP %u %s", soup_message_get_status (msg),
             soup_message_get_reason_phrase (msg));
 
-  memset (cred, 0, strlen (cred));
-  memset (b64, 0, strlen (b64));
   memset (auth, 0, strlen (auth));
   if (password != NULL)
     memset (password, 0, strlen (password));
-  g_free (cred);
-  g_free (b64);
   g_free (auth);
   g_clear_error (&error);
   g_clear_pointer (&body, g_bytes_unref);

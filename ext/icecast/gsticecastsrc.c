@@ -692,20 +692,6 @@ close_connection (GstIcecastSrc *src)
   STATE_UNLOCK (src);
 }
 
-static gchar *
-basic_authorization (const gchar *user, const gchar *password)
-{
-  gchar *cred = g_strdup_printf ("%s:%s", user, GST_STR_NULL (password));
-  gchar *b64 = g_base64_encode ((const guchar *) cred, strlen (cred));
-  gchar *auth = g_strdup_printf ("Basic %s", b64);
-
-  memset (cred, 0, strlen (cred));
-  memset (b64, 0, strlen (b64));
-  g_free (cred);
-  g_free (b64);
-  return auth;
-}
-
 /* One request.  TRUE with the body open; FALSE with @f filled. */
 static gboolean
 connect_once (GstIcecastSrc *src, GCancellable *cancellable, Failure *f,
@@ -753,7 +739,7 @@ connect_once (GstIcecastSrc *src, GCancellable *cancellable, Failure *f,
   soup_message_headers_replace (request, "Icy-MetaData", "1");
   soup_message_headers_replace (request, "Accept-Encoding", "identity");
   if (user != NULL) {
-    auth = basic_authorization (user, password);
+    auth = onair_icecast_basic_auth (user, password);
     soup_message_headers_replace (request, "Authorization", auth);
   }
   if (!ssl_strict)

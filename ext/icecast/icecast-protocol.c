@@ -72,6 +72,21 @@ onair_icecast_uri_to_string (gboolean tls, const gchar *user, const gchar *host,
       port, mount, NULL, NULL);
 }
 
+gchar *
+onair_icecast_basic_auth (const gchar *user, const gchar *password)
+{
+  gchar *cred =
+      g_strdup_printf ("%s:%s", user, password != NULL ? password : "");
+  gchar *b64 = g_base64_encode ((const guchar *) cred, strlen (cred));
+  gchar *auth = g_strdup_printf ("Basic %s", b64);
+
+  memset (cred, 0, strlen (cred));
+  memset (b64, 0, strlen (b64));
+  g_free (cred);
+  g_free (b64);
+  return auth;
+}
+
 /* A header value with everything that could end the header line removed. */
 static void
 append_header (GString *out, const gchar *name, const gchar *value)
@@ -92,7 +107,7 @@ gchar *
 onair_icecast_request_build (const OnairIcecastRequest *request)
 {
   GString *out = g_string_new (NULL);
-  gchar *mount, *credentials, *auth, *host;
+  gchar *mount, *auth, *host;
 
   mount = g_uri_escape_string (request->mount, "/", FALSE);
   if (request->method == ONAIR_ICECAST_METHOD_PUT)
@@ -104,12 +119,8 @@ onair_icecast_request_build (const OnairIcecastRequest *request)
   host = g_strdup_printf ("%s:%u", request->host, request->port);
   append_header (out, "Host", host);
   g_free (host);
-  credentials = g_strdup_printf ("%s:%s", request->user,
-      request->password != NULL ? request->password : "");
-  auth = g_base64_encode ((const guchar *) credentials, strlen (credentials));
-  memset (credentials, 0, strlen (credentials));
-  g_free (credentials);
-  g_string_append_printf (out, "Authorization: Basic %s\r\n", auth);
+  auth = onair_icecast_basic_auth (request->user, request->password);
+  g_string_append_printf (out, "Authorization: %s\r\n", auth);
   memset (auth, 0, strlen (auth));
   g_free (auth);
   append_header (out, "User-Agent", request->user_agent);

@@ -55,6 +55,11 @@ typedef struct {
   gint bitrate; /* kbit/s, <= 0 to leave out */
 } OnairIcecastRequest;
 
+/* "Basic base64(user:password)", the value of an Authorization header; the
+ * intermediate copies of the password are wiped.  Wipe and free the result
+ * when done. */
+gchar *onair_icecast_basic_auth (const gchar *user, const gchar *password);
+
 /* The request head, CRLF-terminated, ending with the empty line.  Header
  * values have CR and LF removed so that no field can inject another. */
 gchar *onair_icecast_request_build (const OnairIcecastRequest *request);
