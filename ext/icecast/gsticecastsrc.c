@@ -33,7 +33,11 @@
 #include "config.h"
 #endif
 
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <glib-unix.h>
 #include <glib/gi18n-lib.h>
 #include <gio/gio.h>
 #include <libsoup/soup.h>
@@ -58,6 +62,13 @@ GST_DEBUG_CATEGORY_STATIC (gst_icecast_src_debug);
  * blocks are recycled, so that no read pays for fresh pages. */
 #define READ_SIZE (256 * 1024)
 #define POOL_KEEP 32
+
+/* After the audio of a block, room for the metadata slots of a vector
+ * read: 32 blocks of up to 496 bytes, fewer when the blocks are longer. */
+#define SIDE_SIZE (16 * 1024)
+
+/* Vector reads need intervals long enough to fill a read. */
+#define VECTOR_MIN_METAINT 2048
 
 /* A buffer holds at most this many memories before GstBuffer merges them
  * (a copy): a read with more audio stretches becomes several buffers. */
@@ -134,7 +145,7 @@ block_acquire (BlockPool *pool)
   }
   g_mutex_unlock (&pool->lock);
   if (block == NULL) {
-    block = g_malloc (sizeof (Block) + READ_SIZE);
+    block = g_malloc (sizeof (Block) + READ_SIZE + SIDE_SIZE);
     block->pool = pool;
   }
   g_atomic_ref_count_init (&block->refs);
@@ -149,6 +160,12 @@ block_memory (Block *block, gsize offset, gsize size)
   return gst_memory_new_wrapped (0, (guint8 *) block->align + offset, size, 0,
       size, block, block_unref);
 }
+
+typedef enum {
+  READ_LIBRARY, /* through libsoup's body stream */
+  READ_DRAIN, /* the same, without blocking, until its buffer is empty */
+  READ_SOCKET, /* from the socket */
+} ReadMode;
 
 /* What one connection attempt, or a lost connection, came to. */
 typedef struct {
@@ -181,6 +198,14 @@ struct _GstIcecastSrc {
   SoupSession *session;
   SoupMessage *msg;
   GInputStream *stream;
+  /* Once the library's buffer is empty, a plain http body is read from
+   * the socket: vector reads land the audio of many intervals in one
+   * memory. */
+  GSocket *socket;
+  gboolean tls;
+  ReadMode mode;
+  OnairIcyPlan plan;
+  gboolean plan_active; /* the block was filled by a vector read */
   gchar *server; /* host[:port] of the location, for messages */
   gchar *mount; /* its path */
   BlockPool *pool;
@@ -196,12 +221,17 @@ struct _GstIcecastSrc {
   GstTagList *header_tags;
   gchar *stream_title;
   gchar *stream_url;
+  guint8 last_meta[ONAIR_ICY_MAX_BLOCK]; /* the last block, as received */
+  gsize last_meta_size;
+  gboolean tags_split; /* split-title when the tags were last made */
   GstTagList *sent_tags;
   GstTagList *pending_tags;
   guint64 audio_offset; /* audio bytes since the connection opened */
 
   /* Under lock. */
   GMutex lock;
+  gint fd; /* the socket while it is read directly, -1 otherwise */
+  gboolean fd_shut; /* unlock() shut it down */
   GCond cond;
   GCancellable *cancellable;
   gboolean flushing;
@@ -604,6 +634,7 @@ update_tags (GstIcecastSrc *src)
   GST_OBJECT_LOCK (src);
   split = src->split_title;
   GST_OBJECT_UNLOCK (src);
+  src->tags_split = split;
   tags = current_tags (src, split);
   if (gst_tag_list_is_empty (tags)
       || (src->sent_tags != NULL
@@ -632,15 +663,26 @@ send_pending_tags (GstIcecastSrc *src)
       ->send_event (GST_ELEMENT_CAST (src), gst_event_new_tag (tags));
 }
 
+/* Stations repeat the same block for as long as a song plays: a block equal
+ * to the last one is counted and nothing else. */
 static void
 handle_metadata (GstIcecastSrc *src, const guint8 *text, gsize size)
 {
   OnairIcyMetadata meta;
-  gboolean title_changed = FALSE;
+  gboolean changed = FALSE, split;
 
   STATE_LOCK (src);
   src->metadata_blocks++;
   STATE_UNLOCK (src);
+  GST_OBJECT_LOCK (src);
+  split = src->split_title;
+  GST_OBJECT_UNLOCK (src);
+  if (size == 0
+      || (size == src->last_meta_size && split == src->tags_split
+          && memcmp (text, src->last_meta, size) == 0))
+    return;
+  memcpy (src->last_meta, text, size);
+  src->last_meta_size = size;
   if (!onair_icy_parse_metadata (text, size, &meta)) {
     GST_DEBUG_OBJECT (src,
         "metadata block of %" G_GSIZE_FORMAT " bytes "
@@ -653,20 +695,25 @@ handle_metadata (GstIcecastSrc *src, const guint8 *text, gsize size)
       && g_strcmp0 (meta.title, src->stream_title) != 0) {
     g_free (src->stream_title);
     src->stream_title = g_steal_pointer (&meta.title);
-    title_changed = TRUE;
-  }
-  if (meta.has_url && g_strcmp0 (meta.url, src->stream_url) != 0) {
-    g_free (src->stream_url);
-    src->stream_url = meta.url[0] != '\0' ? g_steal_pointer (&meta.url) : NULL;
-  }
-  onair_icy_metadata_clear (&meta);
-  if (title_changed) {
     GST_INFO_OBJECT (src, "title \"%s\"", src->stream_title);
     STATE_LOCK (src);
     src->title_changes++;
     STATE_UNLOCK (src);
+    changed = TRUE;
   }
-  update_tags (src);
+  if (meta.has_url) {
+    gchar *url = meta.url[0] != '\0' ? g_steal_pointer (&meta.url) : NULL;
+
+    if (g_strcmp0 (url, src->stream_url) != 0) {
+      g_free (src->stream_url);
+      src->stream_url = g_steal_pointer (&url);
+      changed = TRUE;
+    }
+    g_free (url);
+  }
+  onair_icy_metadata_clear (&meta);
+  if (changed || split != src->tags_split)
+    update_tags (src);
 }
 
 /* Connection */
@@ -681,15 +728,53 @@ accept_any_certificate (SoupMessage *msg, GTlsCertificate *certificate,
 static void
 close_connection (GstIcecastSrc *src)
 {
+  /* unlock() must not shut down a descriptor libsoup closed. */
+  STATE_LOCK (src);
+  src->fd = -1;
+  src->fd_shut = FALSE;
+  STATE_UNLOCK (src);
   if (src->session != NULL && src->stream != NULL)
     soup_session_abort (src->session);
   g_clear_object (&src->stream);
   g_clear_object (&src->msg);
+  g_clear_object (&src->socket);
+  src->tls = FALSE;
+  src->mode = READ_LIBRARY;
+  src->plan_active = FALSE;
   g_clear_pointer (&src->block, block_unref);
   src->block_fill = src->block_pos = 0;
   STATE_LOCK (src);
   src->connected = FALSE;
   STATE_UNLOCK (src);
+}
+
+/* Notes the connection's socket, and whether TLS runs over it. */
+static void
+on_network_event (SoupMessage *msg, GSocketClientEvent event,
+    GIOStream *connection, gpointer user_data)
+{
+  GstIcecastSrc *src = user_data;
+
+  if (event == G_SOCKET_CLIENT_CONNECTED && G_IS_SOCKET_CONNECTION (connection))
+    g_set_object (&src->socket,
+        g_socket_connection_get_socket (G_SOCKET_CONNECTION (connection)));
+  else if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING)
+    src->tls = TRUE;
+}
+
+/* The body may be read from the socket when it is the plain bytes up to
+ * the end of the connection, and the library's stream can say when its
+ * buffer is empty. */
+static ReadMode
+choose_read_mode (GstIcecastSrc *src, SoupMessageHeaders *reply)
+{
+  if (src->socket == NULL || src->tls
+      || soup_message_headers_get_encoding (reply) != SOUP_ENCODING_EOF
+      || !G_IS_POLLABLE_INPUT_STREAM (src->stream)
+      || !g_pollable_input_stream_can_poll (
+          G_POLLABLE_INPUT_STREAM (src->stream)))
+    return READ_LIBRARY;
+  return READ_DRAIN;
 }
 
 /* One request.  TRUE with the body open; FALSE with @f filled. */
@@ -745,6 +830,8 @@ connect_once (GstIcecastSrc *src, GCancellable *cancellable, Failure *f,
   if (!ssl_strict)
     g_signal_connect (src->msg, "accept-certificate",
         G_CALLBACK (accept_any_certificate), NULL);
+  g_signal_connect (src->msg, "network-event", G_CALLBACK (on_network_event),
+      src);
 
   GST_INFO_OBJECT (src, "requesting %s", location);
   src->stream = soup_session_send (src->session, src->msg, cancellable, &error);
@@ -790,6 +877,9 @@ connect_once (GstIcecastSrc *src, GCancellable *cancellable, Failure *f,
   }
   onair_icy_reset (&src->icy, metaint);
   src->audio_offset = 0;
+  src->mode = choose_read_mode (src, reply);
+  GST_DEBUG_OBJECT (src, "body read %s",
+      src->mode == READ_LIBRARY ? "through libsoup" : "from the socket");
 
   type = soup_message_headers_get_content_type (reply, NULL);
   GST_INFO_OBJECT (src, "HTTP %u, %s, icy-metaint %u", status,
@@ -947,22 +1037,134 @@ count_received (GstIcecastSrc *src, gsize n)
   STATE_UNLOCK (src);
 }
 
+/* From here on the socket is read with blocking calls, one system call per
+ * read; the timeout becomes the socket's, and unlock() shuts the socket
+ * down to interrupt a read.  FALSE leaves the body to libsoup. */
+static gboolean
+take_socket (GstIcecastSrc *src)
+{
+  gint fd = g_socket_get_fd (src->socket);
+  guint timeout;
+  struct timeval tv;
+
+  GST_OBJECT_LOCK (src);
+  timeout = src->timeout;
+  GST_OBJECT_UNLOCK (src);
+  tv.tv_sec = timeout / 1000;
+  tv.tv_usec = (timeout % 1000) * 1000;
+  if (!g_unix_set_fd_nonblocking (fd, FALSE, NULL)
+      || setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof (tv)) < 0) {
+    g_unix_set_fd_nonblocking (fd, TRUE, NULL);
+    return FALSE;
+  }
+  STATE_LOCK (src);
+  src->fd = fd;
+  src->fd_shut = src->flushing;
+  if (src->fd_shut)
+    shutdown (fd, SHUT_RDWR);
+  STATE_UNLOCK (src);
+  return TRUE;
+}
+
+static gssize
+socket_read (GstIcecastSrc *src, struct iovec *iov, guint n_iov, GError **error)
+{
+  struct msghdr msg = { 0 };
+
+  msg.msg_iov = iov;
+  msg.msg_iovlen = n_iov;
+  for (;;) {
+    gssize n = recvmsg (src->fd, &msg, 0);
+    gint errsv = errno;
+
+    if (n >= 0)
+      return n;
+    if (errsv == EINTR)
+      continue;
+    if (errsv == EAGAIN || errsv == EWOULDBLOCK)
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+          "Socket I/O timed out");
+    else
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+          "Error receiving data: %s", g_strerror (errsv));
+    return -1;
+  }
+}
+
+/* Fills the block from the socket: with a vector read when the intervals
+ * allow it, otherwise plainly. */
+static gssize
+read_socket_block (GstIcecastSrc *src, GError **error)
+{
+  struct iovec vectors[ONAIR_ICY_MAX_VECTORS];
+  guint metaint = src->icy.metaint, n_vectors = 0, i;
+  gssize n;
+
+  if (metaint == 0 || metaint >= VECTOR_MIN_METAINT)
+    n_vectors = onair_icy_plan (&src->icy, &src->plan, src->block_data,
+        READ_SIZE, SIDE_SIZE);
+  if (n_vectors == 0) {
+    vectors[0].iov_base = src->block_data;
+    vectors[0].iov_len = READ_SIZE;
+    return socket_read (src, vectors, 1, error);
+  }
+  for (i = 0; i < n_vectors; i++) {
+    vectors[i].iov_base = src->plan.vectors[i].data;
+    vectors[i].iov_len = src->plan.vectors[i].size;
+  }
+  n = socket_read (src, vectors, n_vectors, error);
+  if (n > 0) {
+    onair_icy_plan_received (&src->plan, (gsize) n);
+    src->plan_active = TRUE;
+  }
+  return n;
+}
+
 /* Reads the next block; GST_FLOW_OK with src->block NULL when the
  * connection dropped and will be reopened. */
 static GstFlowReturn
 read_block (GstIcecastSrc *src, GCancellable *cancellable)
 {
   GError *error = NULL;
+  gboolean shut;
   gssize n;
 
   g_clear_pointer (&src->block, block_unref);
   src->block = block_acquire (src->pool);
   src->block_data = (guint8 *) src->block->align;
-  n = g_input_stream_read (src->stream, src->block_data, READ_SIZE, cancellable,
-      &error);
+  src->block_fill = src->block_pos = 0;
+  src->plan_active = FALSE;
+  switch (src->mode) {
+    case READ_DRAIN:
+      n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (
+                                                        src->stream),
+          src->block_data, READ_SIZE, cancellable, &error);
+      if (n < 0
+          && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+        g_clear_error (&error);
+        if (take_socket (src)) {
+          GST_DEBUG_OBJECT (src,
+              "libsoup's buffer is empty: reading the socket");
+          src->mode = READ_SOCKET;
+          n = read_socket_block (src, &error);
+        } else {
+          src->mode = READ_LIBRARY;
+          n = g_input_stream_read (src->stream, src->block_data, READ_SIZE,
+              cancellable, &error);
+        }
+      }
+      break;
+    case READ_SOCKET:
+      n = read_socket_block (src, &error);
+      break;
+    default:
+      n = g_input_stream_read (src->stream, src->block_data, READ_SIZE,
+          cancellable, &error);
+      break;
+  }
   if (n > 0) {
-    src->block_fill = (gsize) n;
-    src->block_pos = 0;
+    if (!src->plan_active)
+      src->block_fill = (gsize) n;
     src->ever_streamed = TRUE;
     src->attempt = 0;
     count_received (src, (gsize) n);
@@ -974,6 +1176,16 @@ read_block (GstIcecastSrc *src, GCancellable *cancellable)
     close_connection (src);
     return GST_FLOW_FLUSHING;
   }
+  STATE_LOCK (src);
+  shut = src->fd_shut;
+  STATE_UNLOCK (src);
+  if (shut) {
+    /* The same, when the flush came and went while the element was not
+     * reading. */
+    g_clear_error (&error);
+    close_connection (src);
+    return GST_FLOW_OK;
+  }
   {
     GstFlowReturn ret = handle_drop (src, error);
 
@@ -982,31 +1194,63 @@ read_block (GstIcecastSrc *src, GCancellable *cancellable)
   }
 }
 
+static gboolean
+block_used_up (GstIcecastSrc *src)
+{
+  return src->block == NULL
+      || (!src->plan_active && src->block_pos >= src->block_fill);
+}
+
+static void
+add_span (GstBuffer **buffer, Block *block, gsize start, gsize size)
+{
+  if (*buffer == NULL)
+    *buffer = gst_buffer_new ();
+  gst_buffer_append_memory (*buffer, block_memory (block, start, size));
+}
+
 /* Audio of the current block up to the next change of tags (or MAX_SPANS
- * stretches), as memories shared with the block.  NULL when the block held
- * no audio before its end or the change. */
+ * stretches), as memories shared with the block; stretches that touch
+ * become one.  NULL when the block held no audio before its end or the
+ * change. */
 static GstBuffer *
 take_audio (GstIcecastSrc *src)
 {
   GstBuffer *buffer = NULL;
+  gsize start = 0, size = 0; /* audio not in a memory yet */
+  guint spans = 0;
   OnairIcyEvent event;
+  OnairIcyEventKind kind;
 
-  while (src->pending_tags == NULL
-      && onair_icy_next (&src->icy, src->block_data, src->block_fill,
-             &src->block_pos, &event)
-          != ONAIR_ICY_NEED_DATA) {
-    if (event.kind == ONAIR_ICY_AUDIO) {
-      if (buffer == NULL)
-        buffer = gst_buffer_new ();
-      gst_buffer_append_memory (buffer,
-          block_memory (src->block, event.offset, event.size));
-      src->audio_offset += event.size;
-      if (gst_buffer_n_memory (buffer) == MAX_SPANS)
-        break;
+  while (src->pending_tags == NULL && spans < MAX_SPANS) {
+    if (src->plan_active) {
+      kind = onair_icy_plan_next (&src->icy, &src->plan, &event);
+      if (kind == ONAIR_ICY_NEED_DATA)
+        src->plan_active = FALSE;
     } else {
-      handle_metadata (src, event.text, event.size);
+      kind = onair_icy_next (&src->icy, src->block_data, src->block_fill,
+          &src->block_pos, &event);
     }
+    if (kind == ONAIR_ICY_NEED_DATA)
+      break;
+    if (kind == ONAIR_ICY_AUDIO) {
+      src->audio_offset += event.size;
+      if (size > 0 && event.offset == start + size) {
+        size += event.size;
+        continue;
+      }
+      if (size > 0)
+        add_span (&buffer, src->block, start, size);
+      start = event.offset;
+      size = event.size;
+      spans++;
+      continue;
+    }
+    /* New tags end the buffer; the same title again does not. */
+    handle_metadata (src, event.text, event.size);
   }
+  if (size > 0)
+    add_span (&buffer, src->block, start, size);
   return buffer;
 }
 
@@ -1028,7 +1272,7 @@ gst_icecast_src_create (GstPushSrc *psrc, GstBuffer **outbuf)
 
     /* Tags found at the end of the last buffer go before this one. */
     send_pending_tags (src);
-    if (src->block == NULL || src->block_pos >= src->block_fill) {
+    if (block_used_up (src)) {
       ret = ensure_connected (src, cancellable);
       if (ret != GST_FLOW_OK)
         break;
@@ -1132,6 +1376,7 @@ gst_icecast_src_stop (GstBaseSrc *bsrc)
   g_clear_pointer (&src->pending_tags, gst_tag_list_unref);
   g_clear_pointer (&src->stream_title, g_free);
   g_clear_pointer (&src->stream_url, g_free);
+  src->last_meta_size = 0;
   return TRUE;
 }
 
@@ -1145,6 +1390,10 @@ gst_icecast_src_unlock (GstBaseSrc *bsrc)
   src->flushing = TRUE;
   if (src->cancellable != NULL)
     g_cancellable_cancel (src->cancellable);
+  if (src->fd >= 0 && !src->fd_shut) {
+    shutdown (src->fd, SHUT_RDWR);
+    src->fd_shut = TRUE;
+  }
   g_cond_broadcast (&src->cond);
   STATE_UNLOCK (src);
   return TRUE;
@@ -1438,6 +1687,7 @@ gst_icecast_src_init (GstIcecastSrc *src)
   src->max_reconnect_delay = DEFAULT_MAX_RECONNECT_DELAY;
   src->split_title = DEFAULT_SPLIT_TITLE;
   g_mutex_init (&src->lock);
+  src->fd = -1;
   g_cond_init (&src->cond);
   src->cancellable = cancellable_new ();
   gst_base_src_set_live (GST_BASE_SRC (src), TRUE);

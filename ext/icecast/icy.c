@@ -48,6 +48,16 @@ onair_icy_reset (OnairIcy *icy, guint metaint)
   icy->meta_size = 0;
   icy->meta_have = 0;
   icy->blocks = 0;
+  icy->last_length = 0;
+  icy->repeated = FALSE;
+}
+
+static void
+note_length (OnairIcy *icy, guint length)
+{
+  icy->blocks++;
+  icy->repeated = length == icy->last_length;
+  icy->last_length = length;
 }
 
 OnairIcyEventKind
@@ -78,7 +88,7 @@ onair_icy_next (OnairIcy *icy, const guint8 *data, gsize size, gsize *pos,
     if (icy->meta_size == 0) {
       guint length = data[(*pos)++];
 
-      icy->blocks++;
+      note_length (icy, length);
       if (length == 0) {
         icy->audio_left = icy->metaint;
         continue;
@@ -102,6 +112,279 @@ onair_icy_next (OnairIcy *icy, const guint8 *data, gsize size, gsize *pos,
     }
   }
   event->offset = *pos;
+  return ONAIR_ICY_NEED_DATA;
+}
+
+/* Vector reads */
+
+enum {
+  VECTOR_AUDIO,
+  VECTOR_SLOT, /* a length byte and the text expected after it */
+  VECTOR_REST, /* the rest of a block begun in an earlier read */
+};
+
+static gboolean
+plan_add (OnairIcyPlan *plan, guint kind, guint8 *data, gsize size)
+{
+  if (plan->n_vectors == ONAIR_ICY_MAX_VECTORS)
+    return FALSE;
+  plan->kinds[plan->n_vectors] = kind;
+  plan->vectors[plan->n_vectors].data = data;
+  plan->vectors[plan->n_vectors].size = size;
+  plan->n_vectors++;
+  return TRUE;
+}
+
+guint
+onair_icy_plan (OnairIcy *icy, OnairIcyPlan *plan, guint8 *buffer,
+    gsize audio_size, gsize side_size)
+{
+  guint8 *side = buffer + audio_size;
+  guint guess = icy->repeated ? icy->last_length : 0;
+  gsize slot = 1 + (gsize) guess * 16;
+  gsize audio_used = 0, side_used = 0, next_audio;
+
+  plan->n_vectors = 0;
+  plan->buffer = buffer;
+  plan->guess = guess;
+  plan->received = 0;
+  plan->index = 0;
+  plan->used = 0;
+  plan->span_size = 0;
+  plan->raw = FALSE;
+  plan->raw_pos = 0;
+  plan->held_size = 0;
+  plan->held_meta = 0;
+  if (icy->metaint == 0) {
+    plan_add (plan, VECTOR_AUDIO, buffer, audio_size);
+    return plan->n_vectors;
+  }
+  next_audio = icy->audio_left;
+  if (icy->meta_size != 0) {
+    plan_add (plan, VECTOR_REST, icy->meta + icy->meta_have,
+        icy->meta_size - icy->meta_have);
+    next_audio = icy->metaint;
+  }
+  for (;;) {
+    if (next_audio > 0) {
+      gsize n = MIN (next_audio, audio_size - audio_used);
+
+      if (n == 0 || !plan_add (plan, VECTOR_AUDIO, buffer + audio_used, n))
+        break;
+      audio_used += n;
+      if (n < next_audio)
+        break;
+    }
+    if (side_size - side_used < slot
+        || !plan_add (plan, VECTOR_SLOT, side + side_used, slot))
+      break;
+    side_used += slot;
+    next_audio = icy->metaint;
+  }
+  return plan->n_vectors;
+}
+
+void
+onair_icy_plan_received (OnairIcyPlan *plan, gsize received)
+{
+  plan->received = received;
+}
+
+/* Reports the audio walked so far, if any. */
+static gboolean
+plan_flush (OnairIcyPlan *plan, OnairIcyEvent *event)
+{
+  if (plan->span_size == 0)
+    return FALSE;
+  event->kind = ONAIR_ICY_AUDIO;
+  event->offset = plan->span_start;
+  event->size = plan->span_size;
+  plan->span_size = 0;
+  return TRUE;
+}
+
+/* Adds audio at @offset to the stretch being gathered; FALSE when it does
+ * not touch it. */
+static gboolean
+plan_extend (OnairIcyPlan *plan, gsize offset, gsize size)
+{
+  if (plan->span_size == 0)
+    plan->span_start = offset;
+  else if (offset != plan->span_start + plan->span_size)
+    return FALSE;
+  plan->span_size += size;
+  return TRUE;
+}
+
+/* Off plan, with one-byte slots, a slot mostly holds an audio byte, and
+ * the real length byte comes a few bytes into the next vector: moving
+ * those few bytes up by one, over the length byte, and putting the slot's
+ * byte in front keeps the audio in one piece. */
+static gboolean
+plan_splice (OnairIcy *icy, OnairIcyPlan *plan)
+{
+  const OnairIcyVector *slot = &plan->vectors[plan->index];
+  const OnairIcyVector *next;
+  guint8 *data;
+  gsize next_got, head;
+  guint length;
+
+  if (slot->size != 1 || plan->kinds[plan->index] != VECTOR_SLOT
+      || icy->metaint == 0 || icy->meta_size != 0 || icy->audio_left == 0
+      || plan->index + 1 >= plan->n_vectors
+      || plan->kinds[plan->index + 1] != VECTOR_AUDIO
+      || plan->received - plan->used < 2)
+    return FALSE;
+  next = &plan->vectors[plan->index + 1];
+  data = next->data;
+  next_got = MIN (next->size, plan->received - plan->used - 1);
+  head = icy->audio_left - 1;
+  if (head >= next_got
+      || (plan->span_size > 0
+          && plan->span_start + plan->span_size
+              != (gsize) (data - plan->buffer)))
+    return FALSE;
+  length = data[head];
+  memmove (data + 1, data, head);
+  data[0] = *(const guint8 *) slot->data;
+  plan_extend (plan, (gsize) (data - plan->buffer), head + 1);
+  note_length (icy, length);
+  if (length == 0) {
+    icy->audio_left = icy->metaint;
+  } else {
+    icy->audio_left = 0;
+    icy->meta_size = length * 16;
+    icy->meta_have = 0;
+  }
+  plan->used += 1;
+  plan->index++;
+  plan->raw_pos = head + 1;
+  return TRUE;
+}
+
+/* After a length byte the plan did not expect, the rest of the read is
+ * parsed where it landed, vector after vector, as reads of their own. */
+static OnairIcyEventKind
+plan_next_raw (OnairIcy *icy, OnairIcyPlan *plan, OnairIcyEvent *event)
+{
+  /* What was found while a stretch before it was being reported. */
+  if (plan->held_size > 0) {
+    plan->span_start = plan->held_start;
+    plan->span_size = plan->held_size;
+    plan->held_size = 0;
+  }
+  if (plan->held_meta > 0) {
+    event->kind = ONAIR_ICY_METADATA;
+    event->text = icy->meta;
+    event->size = plan->held_meta;
+    plan->held_meta = 0;
+    return ONAIR_ICY_METADATA;
+  }
+  while (plan->index < plan->n_vectors && plan->used < plan->received) {
+    const OnairIcyVector *v = &plan->vectors[plan->index];
+    gsize got = MIN (v->size, plan->received - plan->used);
+    gsize offset, block_size;
+
+    if (plan->raw_pos == 0 && plan_splice (icy, plan))
+      continue;
+    switch (onair_icy_next (icy, v->data, got, &plan->raw_pos, event)) {
+      case ONAIR_ICY_NEED_DATA:
+        plan->used += got;
+        plan->index++;
+        plan->raw_pos = 0;
+        break;
+      case ONAIR_ICY_AUDIO:
+        offset =
+            (gsize) ((const guint8 *) v->data - plan->buffer) + event->offset;
+        if (plan_extend (plan, offset, event->size))
+          break;
+        plan->held_start = offset;
+        plan->held_size = event->size;
+        plan_flush (plan, event);
+        return ONAIR_ICY_AUDIO;
+      default:
+        /* A block: the audio before it goes first. */
+        block_size = event->size;
+        if (plan_flush (plan, event)) {
+          plan->held_meta = block_size;
+          return ONAIR_ICY_AUDIO;
+        }
+        return ONAIR_ICY_METADATA;
+    }
+  }
+  plan->index = plan->n_vectors;
+  if (plan_flush (plan, event))
+    return ONAIR_ICY_AUDIO;
+  return ONAIR_ICY_NEED_DATA;
+}
+
+OnairIcyEventKind
+onair_icy_plan_next (OnairIcy *icy, OnairIcyPlan *plan, OnairIcyEvent *event)
+{
+  event->kind = ONAIR_ICY_NEED_DATA;
+  event->text = NULL;
+  event->offset = 0;
+  event->size = 0;
+
+  while (!plan->raw && plan->index < plan->n_vectors
+      && plan->used < plan->received) {
+    const OnairIcyVector *v = &plan->vectors[plan->index];
+    gsize got = MIN (v->size, plan->received - plan->used);
+    const guint8 *slot = v->data;
+    guint length;
+
+    if (plan->kinds[plan->index] == VECTOR_AUDIO) {
+      if (plan->span_size == 0)
+        plan->span_start = (gsize) (slot - plan->buffer);
+      plan->span_size += got;
+      if (icy->metaint != 0)
+        icy->audio_left -= (guint) got;
+    } else if (plan->kinds[plan->index] == VECTOR_REST) {
+      icy->meta_have += (guint) got;
+      if (icy->meta_have == icy->meta_size) {
+        event->kind = ONAIR_ICY_METADATA;
+        event->text = icy->meta;
+        event->size = icy->meta_size;
+        icy->meta_size = icy->meta_have = 0;
+        icy->audio_left = icy->metaint;
+      }
+    } else {
+      length = slot[0];
+      /* Audio before a block goes first; empty blocks join the audio. */
+      if ((length != 0 || plan->guess != 0) && plan_flush (plan, event))
+        return ONAIR_ICY_AUDIO;
+      if (length != plan->guess) {
+        /* Parse on from the byte after it, as a read of its own. */
+        plan->raw = TRUE;
+        plan->raw_pos = 0;
+        onair_icy_next (icy, slot, 1, &plan->raw_pos, event);
+        break;
+      }
+      note_length (icy, length);
+      if (length == 0) {
+        icy->audio_left = icy->metaint;
+      } else if (got < v->size) {
+        /* The read ended inside the text: the next read completes it. */
+        icy->meta_size = length * 16;
+        icy->meta_have = (guint) got - 1;
+        memcpy (icy->meta, slot + 1, got - 1);
+      } else {
+        event->kind = ONAIR_ICY_METADATA;
+        event->text = slot + 1;
+        event->size = length * 16;
+        icy->audio_left = icy->metaint;
+      }
+    }
+    plan->used += got;
+    plan->index++;
+    if (event->kind == ONAIR_ICY_METADATA)
+      return ONAIR_ICY_METADATA;
+  }
+  if (plan->raw)
+    return plan_next_raw (icy, plan, event);
+  plan->index = plan->n_vectors;
+  if (plan_flush (plan, event))
+    return ONAIR_ICY_AUDIO;
   return ONAIR_ICY_NEED_DATA;
 }
 

@@ -39,6 +39,8 @@ typedef struct {
   guint meta_size; /* size of the block being collected, 0 when none */
   guint meta_have;
   guint64 blocks; /* length bytes since the reset, empty blocks included */
+  guint last_length; /* the last length byte */
+  guint repeated; /* the last two length bytes were the same */
   guint8 meta[ONAIR_ICY_MAX_BLOCK];
 } OnairIcy;
 
@@ -65,6 +67,56 @@ void onair_icy_reset (OnairIcy *icy, guint metaint);
  * audio byte. */
 OnairIcyEventKind onair_icy_next (OnairIcy *icy, const guint8 *data, gsize size,
     gsize *pos, OnairIcyEvent *event);
+
+/* Vector reads.  A plan lays out the vectors of one read so that the audio
+ * of several intervals lands back to back at the start of a buffer and
+ * each length byte, with the text the plan expects after it, in a slot
+ * after the audio.  The plan expects empty blocks, as Icecast sends between
+ * title changes, unless the last two blocks had the same length: then it
+ * expects that length, as from a station that sends its title every time.
+ * When a length byte says otherwise, the rest of the read is parsed where
+ * it landed, as onair_icy_next() would, in more stretches; with one-byte
+ * slots a few bytes per interval are moved to keep the audio whole. */
+#define ONAIR_ICY_MAX_VECTORS 64
+
+typedef struct {
+  gpointer data;
+  gsize size;
+} OnairIcyVector; /* laid out as GInputVector and struct iovec */
+
+typedef struct {
+  OnairIcyVector vectors[ONAIR_ICY_MAX_VECTORS];
+  guint n_vectors;
+  /* Private. */
+  guint8 kinds[ONAIR_ICY_MAX_VECTORS];
+  const guint8 *buffer;
+  guint guess; /* the length byte expected in every slot */
+  gsize received;
+  guint index; /* the vector being walked */
+  gsize used; /* bytes of the read before that vector */
+  gsize span_start; /* audio walked and not reported yet */
+  gsize span_size;
+  gboolean raw; /* parsing where the bytes landed */
+  gsize raw_pos;
+  gsize held_start; /* audio found while the stretch before it went out */
+  gsize held_size;
+  gsize held_meta; /* the size of a block found then, in icy->meta */
+} OnairIcyPlan;
+
+/* Plans the next read into @buffer: audio in its first @audio_size bytes,
+ * slots in the @side_size bytes after them.  Returns the number of
+ * vectors, 0 when the slot that must come first does not fit. */
+guint onair_icy_plan (OnairIcy *icy, OnairIcyPlan *plan, guint8 *buffer,
+    gsize audio_size, gsize side_size);
+
+/* The read brought @received bytes (> 0) into the vectors. */
+void onair_icy_plan_received (OnairIcyPlan *plan, gsize received);
+
+/* The next event of the read, as onair_icy_next() would report it, with
+ * AUDIO offsets into the buffer; stretches separated only by empty blocks
+ * come as one.  NEED_DATA when the read is used up. */
+OnairIcyEventKind
+onair_icy_plan_next (OnairIcy *icy, OnairIcyPlan *plan, OnairIcyEvent *event);
 
 /* What a metadata block says.  Strings are UTF-8, NULL when absent. */
 typedef struct {

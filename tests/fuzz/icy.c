@@ -14,6 +14,83 @@
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 
+/* What a parse found: the audio, and each complete block after the audio
+ * that preceded it. */
+typedef struct {
+  GByteArray *audio;
+  GByteArray *blocks;
+} Found;
+
+static void
+found_block (Found *found, const guint8 *text, gsize size)
+{
+  guint64 at = found->audio->len;
+
+  g_assert (size > 0 && size <= ONAIR_ICY_MAX_BLOCK);
+  g_byte_array_append (found->blocks, (const guint8 *) &at, sizeof (at));
+  g_byte_array_append (found->blocks, text, size);
+}
+
+static void
+parse_plain (OnairIcy *icy, const guint8 *data, gsize size, Found *found)
+{
+  gsize pos = 0;
+  OnairIcyEvent event;
+
+  while (
+      onair_icy_next (icy, data, size, &pos, &event) != ONAIR_ICY_NEED_DATA) {
+    if (event.kind == ONAIR_ICY_AUDIO)
+      g_byte_array_append (found->audio, data + event.offset, event.size);
+    else
+      found_block (found, event.text, event.size);
+  }
+}
+
+/* The same stream in vector reads of at most @chunk bytes. */
+static void
+parse_vectors (guint metaint, const guint8 *data, gsize size, gsize chunk,
+    gsize audio_size, gsize side_size, Found *found)
+{
+  OnairIcy *icy = g_new (OnairIcy, 1);
+  gsize at = 0;
+
+  onair_icy_reset (icy, metaint);
+  while (at < size) {
+    OnairIcyPlan plan;
+    OnairIcyEvent event;
+    guint8 *buffer = g_malloc (audio_size + side_size);
+    gsize n = 0, max = MIN (chunk, size - at);
+    guint i;
+
+    if (onair_icy_plan (icy, &plan, buffer, audio_size, side_size) == 0) {
+      parse_plain (icy, data + at, max, found);
+      at += max;
+    } else {
+      for (i = 0; i < plan.n_vectors && n < max; i++) {
+        gsize part = MIN (plan.vectors[i].size, max - n);
+
+        memcpy (plan.vectors[i].data, data + at + n, part);
+        n += part;
+      }
+      at += n;
+      onair_icy_plan_received (&plan, n);
+      while (onair_icy_plan_next (icy, &plan, &event) != ONAIR_ICY_NEED_DATA) {
+        g_assert (
+            event.kind == ONAIR_ICY_AUDIO || event.kind == ONAIR_ICY_METADATA);
+        if (event.kind == ONAIR_ICY_AUDIO) {
+          g_assert (event.size > 0
+              && event.offset + event.size <= audio_size + side_size);
+          g_byte_array_append (found->audio, buffer + event.offset, event.size);
+        } else {
+          found_block (found, event.text, event.size);
+        }
+      }
+    }
+    g_free (buffer);
+  }
+  g_free (icy);
+}
+
 static void
 check_metadata (const guint8 *text, gsize size)
 {
@@ -43,6 +120,7 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
   gchar *header;
   guint metaint, chunk;
   gsize done = 0, audio = 0, meta = 0;
+  Found plain, vectored;
 
   /* The first bytes choose the interval and the size of the reads, the
    * rest is the stream. */
@@ -53,6 +131,8 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
   data += 2;
   size -= 2;
 
+  plain.audio = g_byte_array_new ();
+  plain.blocks = g_byte_array_new ();
   icy = g_new (OnairIcy, 1);
   onair_icy_reset (icy, metaint);
   while (done < size) {
@@ -66,10 +146,12 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
       if (event.kind == ONAIR_ICY_AUDIO) {
         g_assert (event.size > 0 && event.offset + event.size <= n);
         audio += event.size;
+        g_byte_array_append (plain.audio, read + event.offset, event.size);
       } else {
         g_assert (event.size > 0 && event.size <= ONAIR_ICY_MAX_BLOCK);
         meta += event.size;
         check_metadata (event.text, event.size);
+        found_block (&plain, event.text, event.size);
       }
     }
     g_assert (pos == n);
@@ -79,6 +161,24 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
   /* Every byte is audio, a length byte, or metadata (maybe unfinished). */
   g_assert (audio + meta + icy->blocks + icy->meta_have == size);
   g_free (icy);
+
+  /* Vector reads find the same audio and blocks, in the same order. */
+  vectored.audio = g_byte_array_new ();
+  vectored.blocks = g_byte_array_new ();
+  parse_vectors (metaint, data, size, chunk, 1 + (data[-1] * 7u) % 300,
+      1 + (data[-2] * 11u) % 600, &vectored);
+  g_assert (vectored.audio->len == plain.audio->len);
+  g_assert (plain.audio->len == 0
+      || memcmp (vectored.audio->data, plain.audio->data, plain.audio->len)
+          == 0);
+  g_assert (vectored.blocks->len == plain.blocks->len);
+  g_assert (plain.blocks->len == 0
+      || memcmp (vectored.blocks->data, plain.blocks->data, plain.blocks->len)
+          == 0);
+  g_byte_array_unref (vectored.audio);
+  g_byte_array_unref (vectored.blocks);
+  g_byte_array_unref (plain.audio);
+  g_byte_array_unref (plain.blocks);
 
   check_metadata (data, size);
   header = g_strndup ((const gchar *) data, MIN (size, 64));

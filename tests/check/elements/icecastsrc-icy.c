@@ -85,7 +85,10 @@ recording_clear (Recording *r)
 typedef struct {
   GByteArray *audio;
   GPtrArray *titles;
+  GArray *title_at; /* audio bytes before each title */
   GPtrArray *urls;
+  /* Blocks unparsed, when set: each as its audio position and text. */
+  GByteArray *blocks;
 } Parsed;
 
 static void
@@ -93,7 +96,9 @@ parsed_init (Parsed *p)
 {
   p->audio = g_byte_array_new ();
   p->titles = g_ptr_array_new_with_free_func (g_free);
+  p->title_at = g_array_new (FALSE, FALSE, sizeof (guint));
   p->urls = g_ptr_array_new_with_free_func (g_free);
+  p->blocks = NULL;
 }
 
 static void
@@ -101,7 +106,34 @@ parsed_clear (Parsed *p)
 {
   g_byte_array_unref (p->audio);
   g_ptr_array_unref (p->titles);
+  g_array_unref (p->title_at);
   g_ptr_array_unref (p->urls);
+  if (p->blocks != NULL)
+    g_byte_array_unref (p->blocks);
+}
+
+static void
+parse_into (const guint8 *text, gsize size, Parsed *out)
+{
+  OnairIcyMetadata meta;
+
+  if (out->blocks != NULL) {
+    guint32 at = out->audio->len, length = size;
+
+    g_byte_array_append (out->blocks, (const guint8 *) &at, sizeof (at));
+    g_byte_array_append (out->blocks, (const guint8 *) &length,
+        sizeof (length));
+    g_byte_array_append (out->blocks, text, size);
+    return;
+  }
+  fail_unless (onair_icy_parse_metadata (text, size, &meta));
+  if (meta.has_title) {
+    g_ptr_array_add (out->titles, g_strdup (meta.title));
+    g_array_append_val (out->title_at, out->audio->len);
+  }
+  if (meta.has_url)
+    g_ptr_array_add (out->urls, g_strdup (meta.url));
+  onair_icy_metadata_clear (&meta);
 }
 
 /* One network read: audio spans must point into this read. */
@@ -118,15 +150,8 @@ feed (OnairIcy *icy, const guint8 *data, gsize size, Parsed *out)
       fail_unless (event.size > 0);
       g_byte_array_append (out->audio, data + event.offset, event.size);
     } else {
-      OnairIcyMetadata meta;
-
       fail_unless_equals_int (event.kind, ONAIR_ICY_METADATA);
-      fail_unless (onair_icy_parse_metadata (event.text, event.size, &meta));
-      if (meta.has_title)
-        g_ptr_array_add (out->titles, g_strdup (meta.title));
-      if (meta.has_url)
-        g_ptr_array_add (out->urls, g_strdup (meta.url));
-      onair_icy_metadata_clear (&meta);
+      parse_into (event.text, event.size, out);
     }
   }
   fail_unless_equals_uint64 (pos, size);
@@ -142,9 +167,17 @@ assert_parsed (const Parsed *p, const Recording *r, const gchar *how)
       "audio differs when %s", how);
   fail_unless_equals_int (p->titles->len,
       g_strv_length ((gchar **) expected_titles));
-  for (i = 0; i < p->titles->len; i++)
+  /* Each title between the audio of its neighbouring intervals. */
+  for (i = 0; i < p->titles->len; i++) {
+    guint block = 0, seen = 0;
+
     fail_unless_equals_string (g_ptr_array_index (p->titles, i),
         expected_titles[i]);
+    while (recorded_blocks[block] == NULL || seen++ < i)
+      block++;
+    fail_unless_equals_int (g_array_index (p->title_at, guint, i),
+        (block + 1) * METAINT);
+  }
   fail_unless_equals_int (p->urls->len, 1);
   fail_unless_equals_string (g_ptr_array_index (p->urls, 0),
       "http://example.org/next");
@@ -288,6 +321,230 @@ GST_START_TEST (test_longest_block_and_truncation)
   fail_unless_equals_int (icy.meta_have, 100);
   fail_unless_equals_int (p.titles->len, 0);
   parsed_clear (&p);
+}
+
+GST_END_TEST;
+
+/* Vector reads */
+
+/* What the kernel does with a vector read of @wire from *at: fills the
+ * vectors in order, at most @max bytes.  (Checks are counted, not asserted
+ * one by one: each assertion costs the runner a write.) */
+static gsize
+vector_read (const OnairIcyPlan *plan, const GByteArray *wire, gsize *at,
+    gsize max, guint *bad)
+{
+  gsize done = 0;
+  guint i;
+
+  max = MIN (max, wire->len - *at);
+  for (i = 0; i < plan->n_vectors && done < max; i++) {
+    gsize n = MIN (plan->vectors[i].size, max - done);
+
+    *bad += plan->vectors[i].size == 0;
+    memcpy (plan->vectors[i].data, wire->data + *at + done, n);
+    done += n;
+  }
+  *at += done;
+  return done;
+}
+
+
+typedef struct {
+  guint reads;
+  guint audio_events;
+} VectorCounts;
+
+/* Parses @wire with vector reads of at most @chunk bytes into a buffer of
+ * @audio_size bytes of audio and @side_size of slots, scribbled over before
+ * each read so that a span into an earlier read shows. */
+static void
+feed_vectors (OnairIcy *icy, const GByteArray *wire, gsize chunk,
+    gsize audio_size, gsize side_size, Parsed *out, VectorCounts *counts)
+{
+  guint8 *buffer = g_malloc (audio_size + side_size);
+  gsize at = 0;
+  guint bad = 0;
+
+  while (at < wire->len) {
+    OnairIcyPlan plan;
+    OnairIcyEvent event;
+    gsize n;
+
+    memset (buffer, 0xa5, audio_size + side_size);
+
+    if (onair_icy_plan (icy, &plan, buffer, audio_size, side_size) == 0) {
+      /* No room for the next slot: one plain read. */
+      n = MIN (chunk, wire->len - at);
+      feed (icy, wire->data + at, n, out);
+      at += n;
+    } else {
+      n = vector_read (&plan, wire, &at, chunk, &bad);
+      onair_icy_plan_received (&plan, n);
+      counts->reads++;
+      while (onair_icy_plan_next (icy, &plan, &event) != ONAIR_ICY_NEED_DATA) {
+        if (event.kind == ONAIR_ICY_AUDIO) {
+          if (event.size == 0
+              || event.offset + event.size > audio_size + side_size)
+            bad++;
+          else
+            g_byte_array_append (out->audio, buffer + event.offset, event.size);
+          counts->audio_events++;
+        } else {
+          bad += event.kind != ONAIR_ICY_METADATA;
+          parse_into (event.text, event.size, out);
+        }
+      }
+    }
+  }
+  g_free (buffer);
+  fail_unless_equals_int (bad, 0);
+}
+
+GST_START_TEST (test_vector_reads_of_every_size)
+{
+  static const gsize audio_sizes[] = { 1, METAINT / 2, METAINT, 3 * METAINT + 5,
+    4096 };
+  static const gsize side_sizes[] = { 1, 40, 4096 };
+  Recording r;
+  OnairIcy icy;
+  Parsed want;
+  gsize chunk;
+  guint a, s;
+
+  recording_build (&r);
+  /* The plain parse, checked against the recording elsewhere, is the
+   * reference; blocks are compared unparsed, with their positions. */
+  parsed_init (&want);
+  want.blocks = g_byte_array_new ();
+  onair_icy_reset (&icy, METAINT);
+  feed (&icy, r.wire->data, r.wire->len, &want);
+  fail_unless_equals_int (want.audio->len, r.audio->len);
+  for (chunk = 1; chunk <= r.wire->len; chunk++) {
+    for (a = 0; a < G_N_ELEMENTS (audio_sizes); a++) {
+      for (s = 0; s < G_N_ELEMENTS (side_sizes); s++) {
+        Parsed p;
+        VectorCounts counts = { 0 };
+
+        parsed_init (&p);
+        p.blocks = g_byte_array_new ();
+        onair_icy_reset (&icy, METAINT);
+        feed_vectors (&icy, r.wire, chunk, audio_sizes[a], side_sizes[s], &p,
+            &counts);
+        fail_unless (p.audio->len == want.audio->len
+                && memcmp (p.audio->data, want.audio->data, p.audio->len) == 0
+                && p.blocks->len == want.blocks->len
+                && memcmp (p.blocks->data, want.blocks->data, p.blocks->len)
+                    == 0,
+            "reads of %" G_GSIZE_FORMAT " bytes into %" G_GSIZE_FORMAT
+            " + %" G_GSIZE_FORMAT " found other audio or blocks",
+            chunk, audio_sizes[a], side_sizes[s]);
+        fail_unless_equals_uint64 (icy.blocks, G_N_ELEMENTS (recorded_blocks));
+        parsed_clear (&p);
+      }
+    }
+  }
+  parsed_clear (&want);
+  recording_clear (&r);
+}
+
+GST_END_TEST;
+
+/* A stream of @intervals intervals whose blocks all hold @block (NULL:
+ * empty), as Icecast (empty blocks between changes) and SHOUTcast (the
+ * title every time) send them. */
+static GByteArray *
+repeated_stream (const gchar *block, guint intervals, GByteArray *audio)
+{
+  GByteArray *wire = g_byte_array_new ();
+  guint8 length = block != NULL ? (strlen (block) + 15) / 16 : 0;
+  guint8 pad[16] = { 0 };
+  guint i, j;
+
+  for (i = 0; i < intervals; i++) {
+    for (j = 0; j < METAINT; j++) {
+      guint8 b = i * 7 + j;
+
+      g_byte_array_append (wire, &b, 1);
+      g_byte_array_append (audio, &b, 1);
+    }
+    g_byte_array_append (wire, &length, 1);
+    if (block != NULL) {
+      g_byte_array_append (wire, (const guint8 *) block, strlen (block));
+      g_byte_array_append (wire, pad, length * 16 - strlen (block));
+    }
+  }
+  return wire;
+}
+
+GST_START_TEST (test_vector_reads_land_audio_in_one_piece)
+{
+  static const gchar *const blocks[] = { NULL, "StreamTitle='Same';" };
+  guint b;
+
+  for (b = 0; b < G_N_ELEMENTS (blocks); b++) {
+    GByteArray *audio = g_byte_array_new ();
+    GByteArray *wire = repeated_stream (blocks[b], 40, audio);
+    OnairIcy icy;
+    Parsed p;
+    VectorCounts counts = { 0 };
+
+    gsize interval = wire->len / 40; /* audio and block */
+    gsize opening = 2 * interval;
+    GByteArray rest = { wire->data + opening, wire->len - opening };
+
+    parsed_init (&p);
+    onair_icy_reset (&icy, METAINT);
+    /* Two blocks teach the length; the reads after them are whole
+     * intervals of audio with the blocks where expected. */
+    feed (&icy, wire->data, opening, &p);
+    feed_vectors (&icy, &rest, 10 * interval, 4096, 4096, &p, &counts);
+    fail_unless_equals_int (p.audio->len, audio->len);
+    fail_unless (memcmp (p.audio->data, audio->data, audio->len) == 0);
+    /* Empty blocks: one stretch per read.  Repeated titles: a stretch per
+     * interval, each reported before its block. */
+    if (b == 0) {
+      fail_unless_equals_int (counts.audio_events, counts.reads);
+    } else {
+      fail_unless_equals_int (counts.audio_events, 38);
+      guint k;
+
+      fail_unless_equals_int (p.titles->len, 40);
+      for (k = 0; k < 40; k++)
+        fail_unless_equals_int (g_array_index (p.title_at, guint, k),
+            (k + 1) * METAINT);
+    }
+    fail_unless_equals_int (counts.reads, 4);
+    parsed_clear (&p);
+    g_byte_array_unref (wire);
+    g_byte_array_unref (audio);
+  }
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_vector_reads_without_metadata)
+{
+  GByteArray *wire = g_byte_array_new ();
+  OnairIcy icy;
+  Parsed p;
+  VectorCounts counts = { 0 };
+  guint8 b;
+  guint i;
+
+  for (i = 0; i < 1000; i++) {
+    b = i * 13;
+    g_byte_array_append (wire, &b, 1);
+  }
+  parsed_init (&p);
+  onair_icy_reset (&icy, 0);
+  feed_vectors (&icy, wire, 300, 256, 1, &p, &counts);
+  fail_unless_equals_int (p.audio->len, wire->len);
+  fail_unless (memcmp (p.audio->data, wire->data, wire->len) == 0);
+  fail_unless_equals_int (counts.reads, 4);
+  fail_unless_equals_int (counts.audio_events, 4);
+  parsed_clear (&p);
+  g_byte_array_unref (wire);
 }
 
 GST_END_TEST;
@@ -460,6 +717,9 @@ icecastsrc_icy_suite (void)
   tcase_add_test (tc, test_reset_starts_a_new_stream);
   tcase_add_test (tc, test_no_metadata_passes_everything);
   tcase_add_test (tc, test_longest_block_and_truncation);
+  tcase_add_test (tc, test_vector_reads_of_every_size);
+  tcase_add_test (tc, test_vector_reads_land_audio_in_one_piece);
+  tcase_add_test (tc, test_vector_reads_without_metadata);
   tcase_add_test (tc, test_titles);
   tcase_add_test (tc, test_url_and_other_fields);
   tcase_add_test (tc, test_non_text_metadata);

@@ -488,6 +488,108 @@ GST_START_TEST (test_listener_gets_the_source_bytes_and_station_tags)
 
 GST_END_TEST;
 
+/* Holds the streaming thread in a push, once, until released. */
+typedef struct {
+  GMutex lock;
+  GCond cond;
+  gboolean holding;
+  gboolean released;
+  guint buffers;
+} Hold;
+
+static GstPadProbeReturn
+hold_third_buffer (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  Hold *h = data;
+
+  g_mutex_lock (&h->lock);
+  if (++h->buffers == 3) {
+    h->holding = TRUE;
+    g_cond_broadcast (&h->cond);
+    while (!h->released)
+      g_cond_wait (&h->cond, &h->lock);
+  }
+  g_mutex_unlock (&h->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static gboolean
+is_holding (gpointer data)
+{
+  Hold *h = data;
+  gboolean holding;
+
+  g_mutex_lock (&h->lock);
+  holding = h->holding;
+  g_mutex_unlock (&h->lock);
+  return holding;
+}
+
+GST_START_TEST (test_flush_while_pushing_starts_a_new_stream)
+{
+  g_autoptr (OnairIcecast) ice = onair_icecast_start (NULL);
+  Sent sent;
+  Recorder r;
+  Hold h = { 0 };
+  GstElement *src_pipe = source (ice, "/p.mp3", NULL, &sent);
+  gchar *location = icecast_location (ice, "/p.mp3");
+  /* Without reconnecting: only the pause may end the first connection. */
+  GstElement *pipeline = listener (location, "reconnect=false", &r);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  GstPad *pad = gst_element_get_static_pad (src, "src");
+  GstStructure *s;
+  guint attempt = 0;
+  guint64 before;
+
+  g_mutex_init (&h.lock);
+  g_cond_init (&h.cond);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, hold_third_buffer, &h,
+      NULL);
+  start (src_pipe);
+  onair_icecast_wait_mount (ice, "/p.mp3", TRUE, 15000);
+  start (pipeline);
+  s = wait_element_message (pipeline, "src", "icecast-connected", 15000);
+  gst_structure_free (s);
+  onair_check_wait_until (is_holding, &h, 30000, "the third buffer");
+  /* A flush while the thread was not reading: the element was told to
+   * stop reading, and must start a new stream, not end or misread the old
+   * one.  The flush stop waits for the stream lock: after the release. */
+  fail_unless (gst_element_send_event (src, gst_event_new_flush_start ()));
+  g_mutex_lock (&h.lock);
+  h.released = TRUE;
+  g_cond_broadcast (&h.cond);
+  g_mutex_unlock (&h.lock);
+  fail_unless (gst_element_send_event (src, gst_event_new_flush_stop (TRUE)));
+  s = wait_element_message (pipeline, "src", "icecast-connected", 15000);
+  gst_structure_get_uint (s, "attempt", &attempt);
+  fail_unless_equals_int (attempt, 1);
+  gst_structure_free (s);
+  g_mutex_lock (&r.lock);
+  before = r.audio->len;
+  g_mutex_unlock (&r.lock);
+  wait_bytes (&r, before + 32000, 30000);
+
+  g_mutex_lock (&r.lock);
+  fail_unless_equals_int (r.disconts->len, 2);
+  fail_unless (sent_contains (&sent, r.audio, 0,
+      g_array_index (r.disconts, guint64, 1)));
+  fail_unless (sent_contains (&sent, r.audio,
+      g_array_index (r.disconts, guint64, 1), r.audio->len));
+  g_mutex_unlock (&r.lock);
+
+  pipeline_free (pipeline);
+  pipeline_free (src_pipe);
+  gst_object_unref (pad);
+  gst_object_unref (src);
+  g_cond_clear (&h.cond);
+  g_mutex_clear (&h.lock);
+  recorder_clear (&r);
+  sent_clear (&sent);
+  g_free (location);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_admin_titles_arrive_in_order)
 {
   g_autoptr (OnairIcecast) ice = onair_icecast_start (NULL);
@@ -1840,6 +1942,7 @@ icecastsrc_suite (void)
   tcase_set_timeout (real, 180);
   tcase_add_test (real, test_listener_gets_the_source_bytes_and_station_tags);
   tcase_add_test (real, test_admin_titles_arrive_in_order);
+  tcase_add_test (real, test_flush_while_pushing_starts_a_new_stream);
   tcase_add_test (real, test_server_restart_is_recovered);
   tcase_add_test (real, test_missing_mount_and_authorization);
   tcase_add_test (real, test_relay_from_a_to_b);
