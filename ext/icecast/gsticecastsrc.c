@@ -762,13 +762,32 @@ on_network_event (SoupMessage *msg, GSocketClientEvent event,
     src->tls = TRUE;
 }
 
+/* TRUE when @socket leads where the reply came from: a redirect may end
+ * on a connection that was open before, with no event to say so. */
+static gboolean
+same_peer (GSocket *socket, SoupMessage *msg)
+{
+  GSocketAddress *theirs = soup_message_get_remote_address (msg);
+  GSocketAddress *ours = g_socket_get_remote_address (socket, NULL);
+  gboolean same = G_IS_INET_SOCKET_ADDRESS (theirs)
+      && G_IS_INET_SOCKET_ADDRESS (ours)
+      && g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (theirs))
+          == g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (ours))
+      && g_inet_address_equal (g_inet_socket_address_get_address (
+                                   G_INET_SOCKET_ADDRESS (theirs)),
+          g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (ours)));
+
+  g_clear_object (&ours);
+  return same;
+}
+
 /* The body may be read from the socket when it is the plain bytes up to
  * the end of the connection, and the library's stream can say when its
  * buffer is empty. */
 static ReadMode
 choose_read_mode (GstIcecastSrc *src, SoupMessageHeaders *reply)
 {
-  if (src->socket == NULL || src->tls
+  if (src->socket == NULL || src->tls || !same_peer (src->socket, src->msg)
       || soup_message_headers_get_encoding (reply) != SOUP_ENCODING_EOF
       || !G_IS_POLLABLE_INPUT_STREAM (src->stream)
       || !g_pollable_input_stream_can_poll (
