@@ -9,9 +9,9 @@
 
 #include "onair-check.h"
 #include "fixture-icecast.h"
+#include "fixture-scripted.h"
 
 #include <string.h>
-#include <sys/socket.h>
 
 
 #define MP3_SOURCE                                                             \
@@ -718,218 +718,96 @@ typedef enum {
 
 typedef struct {
   Script script;
-  GSocketListener *listener;
-  guint16 port;
-  GThread *thread;
+  OnairScripted *server;
   GMutex lock;
-  GCond cond;
-  guint connections;
-  GString *requests;
   guint64 received;
-  gboolean quit;
-  GTlsCertificate *certificate;
-  gboolean handshake_failed;
 } FakeServer;
 
-/* The TLS script: the same exchange over a TLS server connection. */
 static void
-serve_tls (FakeServer *fake, GSocketConnection *conn)
+serve (OnairScripted *server, GIOStream *io, guint index, const gchar *request,
+    gpointer data)
 {
-  GIOStream *tls =
-      g_tls_server_connection_new (G_IO_STREAM (conn), fake->certificate, NULL);
-  GString *head = g_string_new (NULL);
-  gchar buf[4096];
-  gssize n;
-
-  g_socket_set_timeout (g_socket_connection_get_socket (conn), 5);
-  if (tls == NULL
-      || !g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, NULL)) {
-    g_mutex_lock (&fake->lock);
-    fake->handshake_failed = TRUE;
-    g_cond_broadcast (&fake->cond);
-    g_mutex_unlock (&fake->lock);
-    g_clear_object (&tls);
-    g_string_free (head, TRUE);
-    return;
-  }
-  while (strstr (head->str, "\r\n\r\n") == NULL
-      && g_input_stream_read (g_io_stream_get_input_stream (tls), buf, 1, NULL,
-             NULL)
-          == 1)
-    g_string_append_len (head, buf, 1);
-  g_mutex_lock (&fake->lock);
-  g_string_append (fake->requests, head->str);
-  g_mutex_unlock (&fake->lock);
-  g_output_stream_write_all (g_io_stream_get_output_stream (tls),
-      "HTTP/1.0 200 OK\r\n\r\n", 19, NULL, NULL, NULL);
-  while (!fake->quit
-      && (n = g_input_stream_read (g_io_stream_get_input_stream (tls), buf,
-              sizeof (buf), NULL, NULL))
-          > 0) {
-    g_mutex_lock (&fake->lock);
-    fake->received += n;
-    g_cond_broadcast (&fake->cond);
-    g_mutex_unlock (&fake->lock);
-  }
-  g_io_stream_close (tls, NULL, NULL);
-  g_object_unref (tls);
-  g_string_free (head, TRUE);
-}
-
-static void
-serve_one (FakeServer *fake, GSocketConnection *conn, guint index)
-{
-  GSocket *socket = g_socket_connection_get_socket (conn);
-  GString *head = g_string_new (NULL);
+  FakeServer *fake = data;
+  GOutputStream *out = g_io_stream_get_output_stream (io);
+  gboolean tls = G_IS_TLS_CONNECTION (io);
   gchar buf[4096];
   guint64 taken = 0;
 
-  g_socket_set_timeout (socket, 1);
-  while (strstr (head->str, "\r\n\r\n") == NULL
-      && g_socket_receive (socket, buf, 1, NULL, NULL) == 1)
-    g_string_append_len (head, buf, 1);
-  g_mutex_lock (&fake->lock);
-  g_string_append (fake->requests, head->str);
-  g_mutex_unlock (&fake->lock);
-
+  /* Short waits, so that the reads below see the server quit. */
+  g_socket_set_timeout (onair_scripted_socket (io), tls ? 5 : 1);
   if (fake->script == SCRIPT_MALFORMED) {
-    g_socket_send (socket, "HELLO THERE\r\n\r\n", 15, NULL, NULL);
-  } else if (fake->script == SCRIPT_STALL) {
-    g_socket_send (socket, "HTTP/1.0 200 OK\r\n\r\n", 19, NULL, NULL);
-    /* Never reads again: the sink's writes fill the buffers and block. */
-    g_mutex_lock (&fake->lock);
-    while (!fake->quit)
-      g_cond_wait (&fake->cond, &fake->lock);
-    g_mutex_unlock (&fake->lock);
-  } else {
-    if (fake->script == SCRIPT_DROP)
-      g_socket_send (socket, "HTTP/1.0 200 OK\r\n\r\n", 19, NULL, NULL);
-    while (!fake->quit) {
-      GError *error = NULL;
-      gssize n = g_socket_receive (socket, buf, sizeof (buf), NULL, &error);
-
-      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
-        g_clear_error (&error);
-        continue;
-      }
-      g_clear_error (&error);
-      if (n <= 0)
-        break;
-      taken += n;
-      g_mutex_lock (&fake->lock);
-      fake->received += n;
-      g_cond_broadcast (&fake->cond);
-      g_mutex_unlock (&fake->lock);
-      /* The first connection is cut off mid-stream. */
-      if (fake->script == SCRIPT_DROP && index == 1 && taken >= 16384)
-        break;
-    }
+    g_output_stream_write_all (out, "HELLO THERE\r\n\r\n", 15, NULL, NULL,
+        NULL);
+    return;
   }
-  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
-  g_string_free (head, TRUE);
-}
+  if (fake->script != SCRIPT_SILENT)
+    g_output_stream_write_all (out, "HTTP/1.0 200 OK\r\n\r\n", 19, NULL, NULL,
+        NULL);
+  if (fake->script == SCRIPT_STALL) {
+    /* Never reads again: the sink's writes fill the buffers and block. */
+    onair_scripted_wait_quit (server);
+    return;
+  }
+  while (!onair_scripted_quitting (server)) {
+    GError *error = NULL;
+    gssize n = g_input_stream_read (g_io_stream_get_input_stream (io), buf,
+        sizeof (buf), NULL, &error);
 
-static gpointer
-fake_server_thread (gpointer data)
-{
-  FakeServer *fake = data;
-  GSocketConnection *conn;
-
-  while ((conn = g_socket_listener_accept (fake->listener, NULL, NULL, NULL))
-      != NULL) {
-    guint index;
-
+    if (n < 0 && !tls
+        && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
+      g_clear_error (&error);
+      continue;
+    }
+    g_clear_error (&error);
+    if (n <= 0)
+      break;
+    taken += n;
     g_mutex_lock (&fake->lock);
-    index = ++fake->connections;
-    g_cond_broadcast (&fake->cond);
+    fake->received += n;
     g_mutex_unlock (&fake->lock);
-    if (!fake->quit && fake->script == SCRIPT_TLS)
-      serve_tls (fake, conn);
-    else if (!fake->quit)
-      serve_one (fake, conn, index);
-    g_object_unref (conn);
-    if (fake->quit)
+    /* The first connection is cut off mid-stream. */
+    if (fake->script == SCRIPT_DROP && index == 1 && taken >= 16384)
       break;
   }
-  return NULL;
 }
 
 static FakeServer *
 fake_server_start (Script script)
 {
   FakeServer *fake = g_new0 (FakeServer, 1);
-  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-      G_SOCKET_PROTOCOL_TCP, NULL);
-  GInetAddress *loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  GSocketAddress *address;
 
   fake->script = script;
-  fake->port = onair_check_free_port ();
-  if (script == SCRIPT_TLS) {
-    gchar *dir = onair_check_make_dir ("tls");
-    gchar *cmd =
-        g_strdup_printf ("openssl req -x509 -newkey ec "
-                         "-pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
-                         "-subj /CN=onair-test -keyout %s/key.pem -out "
-                         "%s/cert.pem",
-            dir, dir);
-    gchar *cert = g_build_filename (dir, "cert.pem", NULL);
-    gchar *key = g_build_filename (dir, "key.pem", NULL);
-    gint status = -1;
-    GError *error = NULL;
-
-    fail_unless (g_spawn_command_line_sync (cmd, NULL, NULL, &status, NULL)
-            && g_spawn_check_wait_status (status, NULL),
-        "openssl could not make a certificate (apt-get install openssl)");
-    fake->certificate = g_tls_certificate_new_from_files (cert, key, &error);
-    fail_unless (fake->certificate != NULL, "%s", error ? error->message : "");
-    g_free (key);
-    g_free (cert);
-    g_free (cmd);
-    g_free (dir);
-  }
-  /* A small receive window, so that a server that stops reading makes the
-   * sender block within seconds, not after megabytes. */
-  g_socket_set_option (socket, SOL_SOCKET, SO_RCVBUF, 4096, NULL);
-  address = g_inet_socket_address_new (loopback, fake->port);
-  fail_unless (g_socket_bind (socket, address, TRUE, NULL));
-  fail_unless (g_socket_listen (socket, NULL));
-  fake->listener = g_socket_listener_new ();
-  fail_unless (
-      g_socket_listener_add_socket (fake->listener, socket, NULL, NULL));
-  g_object_unref (address);
-  g_object_unref (loopback);
-  g_object_unref (socket);
-  fake->requests = g_string_new (NULL);
   g_mutex_init (&fake->lock);
-  g_cond_init (&fake->cond);
-  fake->thread = g_thread_new ("fake-icecast", fake_server_thread, fake);
+  fake->server = onair_scripted_start (ONAIR_SCRIPTED_SMALL_WINDOW
+          | (script == SCRIPT_TLS ? ONAIR_SCRIPTED_TLS : ONAIR_SCRIPTED_PLAIN),
+      serve, fake);
   return fake;
 }
 
 static void
 fake_server_free (FakeServer *fake)
 {
-  GSocketClient *client = g_socket_client_new ();
-  GSocketConnection *poke;
-
-  g_mutex_lock (&fake->lock);
-  fake->quit = TRUE;
-  g_cond_broadcast (&fake->cond);
-  g_mutex_unlock (&fake->lock);
-  /* Wake a thread waiting in accept. */
-  poke = g_socket_client_connect_to_host (client, "127.0.0.1", fake->port, NULL,
-      NULL);
-  g_clear_object (&poke);
-  g_object_unref (client);
-  g_thread_join (fake->thread);
-  g_socket_listener_close (fake->listener);
-  g_object_unref (fake->listener);
-  g_string_free (fake->requests, TRUE);
-  g_clear_object (&fake->certificate);
+  onair_scripted_free (fake->server);
   g_mutex_clear (&fake->lock);
-  g_cond_clear (&fake->cond);
   g_free (fake);
+}
+
+/* TRUE when the first request starts with @start and holds each of the
+ * other lines. */
+static gboolean
+first_request_is (FakeServer *fake, const gchar *start, ...)
+{
+  gchar *request = onair_scripted_request (fake->server, 0);
+  gboolean ok = request != NULL && g_str_has_prefix (request, start);
+  const gchar *line;
+  va_list args;
+
+  va_start (args, start);
+  while (ok && (line = va_arg (args, const gchar *)) != NULL)
+    ok = strstr (request, line) != NULL;
+  va_end (args);
+  g_free (request);
+  return ok;
 }
 
 static gboolean
@@ -951,7 +829,7 @@ fake_pipeline (FakeServer *fake, const gchar *extra)
   gchar *desc = g_strdup_printf (MP3_SOURCE
       "icecastsink name=sink "
       "location=icecast://source:pw@127.0.0.1:%u/fake.mp3 %s",
-      fake->port, extra != NULL ? extra : "");
+      onair_scripted_port (fake->server), extra != NULL ? extra : "");
   GstElement *pipeline = gst_parse_launch (desc, NULL);
 
   g_free (desc);
@@ -971,11 +849,9 @@ GST_START_TEST (test_silent_server_gets_the_stream)
   fail_unless_equals_string (gst_structure_get_string (s, "protocol"), "put");
   gst_structure_free (s);
   onair_check_wait_until (fake_received_at_least, args, 15000, "MP3 bytes");
-  fail_unless (
-      g_str_has_prefix (fake->requests->str, "PUT /fake.mp3 HTTP/1.1\r\n"));
-  fail_unless (strstr (fake->requests->str, "\r\nExpect: 100-continue\r\n"));
-  fail_unless (
-      strstr (fake->requests->str, "\r\nContent-Type: audio/mpeg\r\n"));
+  fail_unless (first_request_is (fake, "PUT /fake.mp3 HTTP/1.1\r\n",
+      "\r\nExpect: 100-continue\r\n", "\r\nContent-Type: audio/mpeg\r\n",
+      NULL));
   pipeline_free (pipeline);
   fake_server_free (fake);
 }
@@ -1082,7 +958,7 @@ tls_pipeline (FakeServer *fake, const gchar *extra)
       "icecastsink name=sink "
       "location=icecasts://source:pw@127.0.0.1:%u/tls.mp3 "
       "max-reconnect-attempts=0 %s",
-      fake->port, extra);
+      onair_scripted_port (fake->server), extra);
   GstElement *pipeline = gst_parse_launch (desc, NULL);
 
   g_free (desc);
@@ -1103,7 +979,7 @@ GST_START_TEST (test_tls_validates_certificates_by_default)
       error->message);
   /* A bad certificate is not retried. */
   fail_unless_equals_int (disconnects, 1);
-  fail_unless_equals_int (fake->requests->len, 0);
+  fail_unless_equals_int (onair_scripted_n_requests (fake->server), 0);
   g_clear_error (&error);
   pipeline_free (pipeline);
   fake_server_free (fake);
@@ -1128,8 +1004,7 @@ GST_START_TEST (test_tls_streams_when_validation_is_relaxed)
   fail_unless (gst_structure_get_boolean (s, "tls", &tls) && tls);
   gst_structure_free (s);
   onair_check_wait_until (fake_received_at_least, args, 15000, "MP3 over TLS");
-  fail_unless (
-      g_str_has_prefix (fake->requests->str, "PUT /tls.mp3 HTTP/1.1\r\n"));
+  fail_unless (first_request_is (fake, "PUT /tls.mp3 HTTP/1.1\r\n", NULL));
   pipeline_free (pipeline);
   fake_server_free (fake);
 }

@@ -10,6 +10,7 @@
 
 #include "onair-check.h"
 #include "fixture-icecast.h"
+#include "fixture-scripted.h"
 
 #include <string.h>
 
@@ -887,7 +888,6 @@ typedef struct {
   GByteArray *head; /* status line and headers, any bytes */
   GByteArray *body;
   gboolean stall; /* then send nothing and keep the connection open */
-  gboolean tls;
 } Answer;
 
 typedef void (*Script) (FakeServer *fake, guint index, const gchar *request,
@@ -896,15 +896,7 @@ typedef void (*Script) (FakeServer *fake, guint index, const gchar *request,
 struct _FakeServer {
   Script script;
   gpointer data;
-  GSocketListener *listener;
-  guint16 port;
-  GThread *thread;
-  GMutex lock;
-  GCond cond;
-  guint connections;
-  GPtrArray *requests;
-  gboolean quit;
-  GTlsCertificate *certificate;
+  OnairScripted *server;
 };
 
 static void
@@ -913,168 +905,68 @@ answer_head (Answer *a, const gchar *head)
   g_byte_array_append (a->head, (const guint8 *) head, strlen (head));
 }
 
-static gchar *
-read_request (GInputStream *in)
-{
-  GString *head = g_string_new (NULL);
-  gchar c;
-
-  while (strstr (head->str, "\r\n\r\n") == NULL && head->len < 65536
-      && g_input_stream_read (in, &c, 1, NULL, NULL) == 1) {
-    g_string_append_c (head, c);
-    /* A TLS handshake to a plain server: answer it in plain HTTP. */
-    if (head->len == 1 && c == 0x16)
-      break;
-  }
-  return g_string_free (head, FALSE);
-}
-
 static void
-serve (FakeServer *fake, GSocketConnection *conn, guint index)
+serve (OnairScripted *server, GIOStream *io, guint index, const gchar *request,
+    gpointer data)
 {
-  GIOStream *io = G_IO_STREAM (conn);
-  GIOStream *tls = NULL;
-  Answer a = { g_byte_array_new (), g_byte_array_new (), FALSE, FALSE };
-  gchar *request;
+  FakeServer *fake = data;
+  Answer a = { g_byte_array_new (), g_byte_array_new (), FALSE };
+  GOutputStream *out = g_io_stream_get_output_stream (io);
   gchar c;
 
-  g_socket_set_timeout (g_socket_connection_get_socket (conn), 30);
-  if (fake->certificate != NULL) {
-    tls = g_tls_server_connection_new (io, fake->certificate, NULL);
-    if (tls == NULL
-        || !g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, NULL)) {
-      g_clear_object (&tls);
-      goto done;
-    }
-    io = tls;
-  }
-  request = read_request (g_io_stream_get_input_stream (io));
-  g_mutex_lock (&fake->lock);
-  g_ptr_array_add (fake->requests, g_strdup (request));
-  g_cond_broadcast (&fake->cond);
-  g_mutex_unlock (&fake->lock);
   fake->script (fake, index, request, &a);
-  g_free (request);
-  if (g_output_stream_write_all (g_io_stream_get_output_stream (io),
-          a.head->data, a.head->len, NULL, NULL, NULL)
+  if (g_output_stream_write_all (out, a.head->data, a.head->len, NULL, NULL,
+          NULL)
       && a.body->len > 0)
-    g_output_stream_write_all (g_io_stream_get_output_stream (io), a.body->data,
-        a.body->len, NULL, NULL, NULL);
+    g_output_stream_write_all (out, a.body->data, a.body->len, NULL, NULL,
+        NULL);
   /* Stalling: hold the connection until the client goes. */
   if (a.stall)
     while (g_input_stream_read (g_io_stream_get_input_stream (io), &c, 1, NULL,
                NULL)
         > 0)
       ;
-  if (tls != NULL)
-    g_io_stream_close (tls, NULL, NULL);
-done:
-  g_clear_object (&tls);
   g_byte_array_unref (a.head);
   g_byte_array_unref (a.body);
-}
-
-static gpointer
-fake_server_thread (gpointer data)
-{
-  FakeServer *fake = data;
-  GSocketConnection *conn;
-
-  while ((conn = g_socket_listener_accept (fake->listener, NULL, NULL, NULL))
-      != NULL) {
-    guint index;
-
-    g_mutex_lock (&fake->lock);
-    index = ++fake->connections;
-    g_cond_broadcast (&fake->cond);
-    g_mutex_unlock (&fake->lock);
-    if (!fake->quit)
-      serve (fake, conn, index);
-    g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
-    g_object_unref (conn);
-    if (fake->quit)
-      break;
-  }
-  return NULL;
 }
 
 static FakeServer *
 fake_server_start (Script script, gpointer data, gboolean tls)
 {
   FakeServer *fake = g_new0 (FakeServer, 1);
-  GError *error = NULL;
 
   fake->script = script;
   fake->data = data;
-  fake->port = onair_check_free_port ();
-  if (tls) {
-    gchar *dir = onair_check_make_dir ("tls");
-    gchar *cmd =
-        g_strdup_printf ("openssl req -x509 -newkey ec "
-                         "-pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
-                         "-subj /CN=onair-test -keyout %s/key.pem -out "
-                         "%s/cert.pem",
-            dir, dir);
-    gchar *cert = g_build_filename (dir, "cert.pem", NULL);
-    gchar *key = g_build_filename (dir, "key.pem", NULL);
-    gint status = -1;
-
-    fail_unless (g_spawn_command_line_sync (cmd, NULL, NULL, &status, NULL)
-            && g_spawn_check_wait_status (status, NULL),
-        "openssl could not make a certificate (apt-get install openssl)");
-    fake->certificate = g_tls_certificate_new_from_files (cert, key, &error);
-    fail_unless (fake->certificate != NULL, "%s", error ? error->message : "");
-    g_free (key);
-    g_free (cert);
-    g_free (cmd);
-    g_free (dir);
-  }
-  fake->listener = g_socket_listener_new ();
-  {
-    GInetAddress *loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-    GSocketAddress *address = g_inet_socket_address_new (loopback, fake->port);
-
-    fail_unless (g_socket_listener_add_address (fake->listener, address,
-                     G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, NULL,
-                     &error),
-        "%s", error ? error->message : "");
-    g_object_unref (address);
-    g_object_unref (loopback);
-  }
-  fake->requests = g_ptr_array_new_with_free_func (g_free);
-  g_mutex_init (&fake->lock);
-  g_cond_init (&fake->cond);
-  fake->thread = g_thread_new ("fake-icecast", fake_server_thread, fake);
+  fake->server =
+      onair_scripted_start (tls ? ONAIR_SCRIPTED_TLS : ONAIR_SCRIPTED_PLAIN,
+          serve, fake);
   return fake;
 }
 
 static void
 fake_server_free (FakeServer *fake)
 {
-  GSocketClient *client = g_socket_client_new ();
-  GSocketConnection *poke;
-
-  g_mutex_lock (&fake->lock);
-  fake->quit = TRUE;
-  g_mutex_unlock (&fake->lock);
-  poke = g_socket_client_connect_to_host (client, "127.0.0.1", fake->port, NULL,
-      NULL);
-  g_clear_object (&poke);
-  g_object_unref (client);
-  g_thread_join (fake->thread);
-  g_socket_listener_close (fake->listener);
-  g_object_unref (fake->listener);
-  g_ptr_array_unref (fake->requests);
-  g_clear_object (&fake->certificate);
-  g_mutex_clear (&fake->lock);
-  g_cond_clear (&fake->cond);
+  onair_scripted_free (fake->server);
   g_free (fake);
 }
 
 static gchar *
 fake_location (FakeServer *fake, const gchar *scheme, const gchar *path)
 {
-  return g_strdup_printf ("%s://127.0.0.1:%u%s", scheme, fake->port, path);
+  return onair_scripted_location (fake->server, scheme, path);
+}
+
+/* TRUE when request @i holds @text. */
+static gboolean
+fake_request_has (FakeServer *fake, guint i, const gchar *text)
+{
+  gchar *request = onair_scripted_request (fake->server, i);
+  gboolean found;
+
+  fail_unless (request != NULL, "no request %u", i);
+  found = strstr (request, text) != NULL;
+  g_free (request);
+  return found;
 }
 
 /* Audio that never repeats, and the wire form with blocks after every
@@ -1152,7 +1044,7 @@ GST_START_TEST (test_shoutcast_v1)
   GstElement *pipeline = listener (location, "reconnect=false", &r);
   GError *error;
   GstTagList *tags;
-  const gchar *request;
+  gchar *request;
   GPtrArray *titles;
   gint version = 0;
   guint bitrate = 0, i;
@@ -1161,10 +1053,12 @@ GST_START_TEST (test_shoutcast_v1)
   error = run_to_end (pipeline, 20000);
   fail_unless (error == NULL, "%s", error ? error->message : "");
 
-  request = g_ptr_array_index (fake->requests, 0);
+  request = onair_scripted_request (fake->server, 0);
+  fail_unless (request != NULL);
   fail_unless (g_str_has_prefix (request, "GET /stream HTTP/1.1\r\n"));
   fail_unless (strstr (request, "\r\nIcy-MetaData: 1\r\n") != NULL);
   fail_unless (strstr (request, "Range:") == NULL);
+  g_free (request);
 
   /* Exactly the audio, every metadata byte gone. */
   fail_unless_equals_int (r.audio->len, expected_audio->len);
@@ -1455,8 +1349,7 @@ GST_START_TEST (test_dropped_connection_is_reopened)
   fail_unless_equals_int (titles->len, 2);
   fail_unless_equals_string (g_ptr_array_index (titles, 1), "Two");
   g_ptr_array_unref (titles);
-  fail_unless (
-      strstr (g_ptr_array_index (fake->requests, 1), "Range:") == NULL);
+  fail_unless (!fake_request_has (fake, 1, "Range:"));
   fail_unless_equals_int (stats_uint (pipeline, "reconnections"), 1);
 
   pipeline_free (pipeline);
@@ -1584,7 +1477,7 @@ GST_START_TEST (test_huge_header_block_is_survived)
    * no retry, nothing passed on as audio. */
   assert_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
       "not valid HTTP");
-  fail_unless_equals_int (fake->connections, 1);
+  fail_unless_equals_int (onair_scripted_connections (fake->server), 1);
   fail_unless_equals_int (r.audio->len, 0);
   g_clear_error (&error);
   pipeline_free (pipeline);
@@ -1615,7 +1508,7 @@ assert_status_error (const gchar *head, GQuark domain, gint code,
 
   assert_error (error, domain, code, words);
   /* Nothing that fails at once is retried. */
-  fail_unless_equals_int (fake->connections, 1);
+  fail_unless_equals_int (onair_scripted_connections (fake->server), 1);
   g_clear_error (&error);
   pipeline_free (pipeline);
   recorder_clear (&r);
@@ -1684,7 +1577,7 @@ GST_START_TEST (test_tls)
   /* Self-signed: refused by default, not retried. */
   assert_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
       "not trusted");
-  fail_unless_equals_int (fake->requests->len, 0);
+  fail_unless_equals_int (onair_scripted_n_requests (fake->server), 0);
   g_clear_error (&error);
   pipeline_free (pipeline);
   recorder_clear (&r);
@@ -1872,8 +1765,8 @@ collect_log (GstDebugCategory *category, GstDebugLevel level, const gchar *file,
 GST_START_TEST (test_password_is_sent_never_shown)
 {
   FakeServer *fake = fake_server_start (shoutcast_script, NULL, FALSE);
-  gchar *location =
-      g_strdup_printf ("http://listener:pw-4711@127.0.0.1:%u/p", fake->port);
+  gchar *location = g_strdup_printf ("http://listener:pw-4711@127.0.0.1:%u/p",
+      onair_scripted_port (fake->server));
   GString *log = g_string_new (NULL);
   Recorder r;
   GstElement *pipeline, *src;
@@ -1888,7 +1781,7 @@ GST_START_TEST (test_password_is_sent_never_shown)
   fail_unless (error == NULL);
   b64 = g_base64_encode ((const guchar *) "listener:pw-4711", 16);
   expected = g_strdup_printf ("\r\nAuthorization: Basic %s\r\n", b64);
-  fail_unless (strstr (g_ptr_array_index (fake->requests, 0), expected));
+  fail_unless (fake_request_has (fake, 0, expected));
   src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
   g_object_get (src, "location", &read_back, NULL);
   fail_if (strstr (read_back, "pw-4711") != NULL);
