@@ -362,35 +362,7 @@ post_disconnected (GstIcecastSink *sink, const gchar *reason, guint attempt,
 
 /* Connecting */
 
-/* What one connection attempt came to. */
-typedef struct {
-  gboolean fatal;
-  GQuark domain;
-  gint code;
-  gchar *message; /* translated, for the user */
-  gchar *debug; /* detail; never holds a secret */
-  gchar *reason; /* short, for bus messages */
-} Failure;
-
-static void
-failure_set (Failure *f, gboolean fatal, GQuark domain, gint code,
-    const gchar *reason, gchar *message, gchar *debug)
-{
-  f->fatal = fatal;
-  f->domain = domain;
-  f->code = code;
-  f->reason = g_strdup (reason);
-  f->message = message;
-  f->debug = debug;
-}
-
-static void
-failure_clear (Failure *f)
-{
-  g_clear_pointer (&f->message, g_free);
-  g_clear_pointer (&f->debug, g_free);
-  g_clear_pointer (&f->reason, g_free);
-}
+typedef OnairIcecastFailure Failure;
 
 /* A copy of the settings one connection needs, taken under the lock. */
 typedef struct {
@@ -490,20 +462,20 @@ failure_from_io (Failure *f, const Connection *c, GError *error,
   if (g_error_matches (error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND)
       || g_error_matches (error, G_RESOLVER_ERROR,
           G_RESOLVER_ERROR_TEMPORARY_FAILURE)) {
-    failure_set (f, FALSE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
-        "name resolution failed",
+    onair_icecast_failure_set (f, FALSE, GST_RESOURCE_ERROR,
+        GST_RESOURCE_ERROR_NOT_FOUND, "name resolution failed",
         g_strdup_printf (_ ("Could not find the server \"%s\"."),
             c->request.host),
         g_strdup_printf ("%s: %s", doing, error->message));
   } else if (g_error_matches (error, G_IO_ERROR,
                  G_IO_ERROR_CONNECTION_REFUSED)) {
-    failure_set (f, FALSE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
-        "connection refused",
+    onair_icecast_failure_set (f, FALSE, GST_RESOURCE_ERROR,
+        GST_RESOURCE_ERROR_OPEN_WRITE, "connection refused",
         g_strdup_printf (_ ("The server %s refused the connection."), server),
         g_strdup_printf ("%s: %s", doing, error->message));
   } else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
-    failure_set (f, FALSE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
-        "timeout",
+    onair_icecast_failure_set (f, FALSE, GST_RESOURCE_ERROR,
+        GST_RESOURCE_ERROR_OPEN_WRITE, "timeout",
         g_strdup_printf (_ ("The server %s did not answer in time."), server),
         g_strdup_printf ("%s: %s (timeout %u s)", doing, error->message,
             c->timeout_s));
@@ -511,8 +483,8 @@ failure_from_io (Failure *f, const Connection *c, GError *error,
     gboolean bad_cert =
         g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
 
-    failure_set (f, bad_cert, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
-        "TLS failure",
+    onair_icecast_failure_set (f, bad_cert, GST_RESOURCE_ERROR,
+        GST_RESOURCE_ERROR_OPEN_WRITE, "TLS failure",
         bad_cert
             ? g_strdup_printf (_ ("The TLS certificate of %s is not "
                                   "trusted."),
@@ -520,8 +492,8 @@ failure_from_io (Failure *f, const Connection *c, GError *error,
             : g_strdup_printf (_ ("Could not set up TLS with %s."), server),
         g_strdup_printf ("%s: %s", doing, error->message));
   } else {
-    failure_set (f, FALSE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
-        "connection lost",
+    onair_icecast_failure_set (f, FALSE, GST_RESOURCE_ERROR,
+        GST_RESOURCE_ERROR_WRITE, "connection lost",
         g_strdup_printf (_ ("The connection to %s failed."), server),
         g_strdup_printf ("%s: %s", doing, error->message));
   }
@@ -559,8 +531,9 @@ open_stream (const Connection *c, gboolean use_tls, GCancellable *cancellable,
     GIOStream *tls;
 
     if (!g_tls_backend_supports_tls (g_tls_backend_get_default ())) {
-      failure_set (f, TRUE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-          "TLS failure", g_strdup (_ ("TLS is not available on this system.")),
+      onair_icecast_failure_set (f, TRUE, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_SETTINGS, "TLS failure",
+          g_strdup (_ ("TLS is not available on this system.")),
           g_strdup ("no GIO TLS backend: install glib-networking"));
       g_object_unref (tcp);
       g_object_unref (address);
@@ -589,7 +562,7 @@ open_stream (const Connection *c, gboolean use_tls, GCancellable *cancellable,
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         failure_from_io (f, c, error, "TLS handshake");
       else
-        failure_set (f, bad_cert, GST_RESOURCE_ERROR,
+        onair_icecast_failure_set (f, bad_cert, GST_RESOURCE_ERROR,
             GST_RESOURCE_ERROR_OPEN_WRITE, "TLS failure",
             bad_cert
                 ? g_strdup_printf (_ ("The TLS certificate of %s is not "
@@ -711,7 +684,7 @@ negotiate (GstIcecastSink *sink, const Connection *c, OnairIcecastMethod method,
       answer = ANSWER_STREAM;
       break;
     case ONAIR_ICECAST_REPLY_AUTH:
-      failure_set (f, TRUE, GST_RESOURCE_ERROR,
+      onair_icecast_failure_set (f, TRUE, GST_RESOURCE_ERROR,
           GST_RESOURCE_ERROR_NOT_AUTHORIZED, "wrong password",
           g_strdup_printf (_ ("The server %s refused the user name or "
                               "password for mount %s."),
@@ -719,29 +692,30 @@ negotiate (GstIcecastSink *sink, const Connection *c, OnairIcecastMethod method,
           g_strdup_printf ("HTTP %u %s", reply.status, reply.reason));
       break;
     case ONAIR_ICECAST_REPLY_MOUNT_IN_USE:
-      failure_set (f, FALSE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_BUSY,
-          "mount in use",
+      onair_icecast_failure_set (f, FALSE, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_BUSY, "mount in use",
           g_strdup_printf (_ ("Mount %s on %s is in use by another source."),
               mount, server),
           g_strdup_printf ("HTTP %u: %s", reply.status, reply.body));
       break;
     case ONAIR_ICECAST_REPLY_TOO_MANY_SOURCES:
-      failure_set (f, FALSE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_BUSY,
-          "too many sources",
+      onair_icecast_failure_set (f, FALSE, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_BUSY, "too many sources",
           g_strdup_printf (_ ("The server %s takes no more sources."), server),
           g_strdup_printf ("HTTP %u: %s", reply.status, reply.body));
       break;
     case ONAIR_ICECAST_REPLY_CONTENT_TYPE:
-      failure_set (f, TRUE, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
-          "content type refused",
+      onair_icecast_failure_set (f, TRUE, GST_STREAM_ERROR,
+          GST_STREAM_ERROR_FORMAT, "content type refused",
           g_strdup_printf (_ ("The server %s does not accept the content type "
                               "\"%s\"."),
               server, GST_STR_NULL (c->request.content_type)),
           g_strdup_printf ("HTTP %u: %s", reply.status, reply.body));
       break;
     case ONAIR_ICECAST_REPLY_SERVER_BUSY:
-      failure_set (f, FALSE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_BUSY,
-          "server busy", g_strdup_printf (_ ("The server %s is busy."), server),
+      onair_icecast_failure_set (f, FALSE, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_BUSY, "server busy",
+          g_strdup_printf (_ ("The server %s is busy."), server),
           g_strdup_printf ("HTTP %u %s: %s", reply.status, reply.reason,
               GST_STR_NULL (reply.body)));
       break;
@@ -752,7 +726,7 @@ negotiate (GstIcecastSink *sink, const Connection *c, OnairIcecastMethod method,
         answer = ANSWER_TRY_SOURCE;
         break;
       }
-      failure_set (f, reply.kind == ONAIR_ICECAST_REPLY_METHOD,
+      onair_icecast_failure_set (f, reply.kind == ONAIR_ICECAST_REPLY_METHOD,
           GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
           reply.kind == ONAIR_ICECAST_REPLY_METHOD ? "method refused"
                                                    : "connection closed",
@@ -764,16 +738,16 @@ negotiate (GstIcecastSink *sink, const Connection *c, OnairIcecastMethod method,
               reply.status, GST_STR_NULL (reply.reason)));
       break;
     case ONAIR_ICECAST_REPLY_MALFORMED:
-      failure_set (f, TRUE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
-          "malformed reply",
+      onair_icecast_failure_set (f, TRUE, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_OPEN_WRITE, "malformed reply",
           g_strdup_printf (_ ("The server %s sent a reply that is not HTTP."),
               server),
           g_strdup_printf ("reply begins \"%s\"", GST_STR_NULL (reply.reason)));
       break;
     case ONAIR_ICECAST_REPLY_REFUSED:
     default:
-      failure_set (f, TRUE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
-          "refused",
+      onair_icecast_failure_set (f, TRUE, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_OPEN_WRITE, "refused",
           g_strdup_printf (_ ("The server %s refused mount %s."), server,
               mount),
           g_strdup_printf ("HTTP %u %s: %s", reply.status,
@@ -805,7 +779,7 @@ connect_once (GstIcecastSink *sink, const Connection *c, GSocket **socket,
       if (use_tls && c->tls == GST_ICECAST_TLS_AUTO && !f->fatal
           && g_strcmp0 (f->reason, "TLS failure") == 0) {
         GST_INFO_OBJECT (sink, "no TLS on the server, going plain");
-        failure_clear (f);
+        onair_icecast_failure_clear (f);
         use_tls = FALSE;
         continue;
       }
@@ -1019,7 +993,7 @@ sender_thread (gpointer data)
           connection_clear (&c);
           post_disconnected (sink, f.reason, attempt, GST_CLOCK_TIME_NONE);
           sender_fail (sink, &f, attempt);
-          failure_clear (&f);
+          onair_icecast_failure_clear (&f);
           break;
         }
         /* Never a busy loop against a refusing server, even with 0. */
@@ -1034,12 +1008,12 @@ sender_thread (gpointer data)
         sink->state = STATE_WAITING;
         queue_trim (sink);
         SENDER_UNLOCK (sink);
-        failure_clear (&f);
+        onair_icecast_failure_clear (&f);
         if (!wait_or_stop (sink, delay))
           break;
       } else {
         connection_clear (&c);
-        failure_clear (&f);
+        onair_icecast_failure_clear (&f);
       }
       continue;
     }
@@ -1075,7 +1049,7 @@ sender_thread (gpointer data)
       SENDER_UNLOCK (sink);
       connection_clear (&c);
       post_disconnected (sink, f.reason, 0, 0);
-      failure_clear (&f);
+      onair_icecast_failure_clear (&f);
       continue;
     }
     SENDER_LOCK (sink);
@@ -1678,15 +1652,6 @@ gst_icecast_sink_stats (GstIcecastSink *sink)
 }
 
 static void
-replace_string (gchar **field, const GValue *value)
-{
-  if (*field != NULL)
-    memset (*field, 0, strlen (*field));
-  g_free (*field);
-  *field = g_value_dup_string (value);
-}
-
-static void
 gst_icecast_sink_set_property (GObject *object, guint prop_id,
     const GValue *value, GParamSpec *pspec)
 {
@@ -1705,7 +1670,7 @@ gst_icecast_sink_set_property (GObject *object, guint prop_id,
   GST_OBJECT_LOCK (sink);
   switch (prop_id) {
     case PROP_HOST:
-      replace_string (&sink->host, value);
+      onair_icecast_replace_string (&sink->host, g_value_dup_string (value));
       break;
     case PROP_PORT:
       sink->port = g_value_get_uint (value);
@@ -1718,10 +1683,12 @@ gst_icecast_sink_set_property (GObject *object, guint prop_id,
           : g_strconcat ("/", g_value_get_string (value), NULL);
       break;
     case PROP_USERNAME:
-      replace_string (&sink->username, value);
+      onair_icecast_replace_string (&sink->username,
+          g_value_dup_string (value));
       break;
     case PROP_PASSWORD:
-      replace_string (&sink->password, value);
+      onair_icecast_replace_string (&sink->password,
+          g_value_dup_string (value));
       break;
     case PROP_PROTOCOL:
       sink->protocol = g_value_get_enum (value);
@@ -1733,25 +1700,29 @@ gst_icecast_sink_set_property (GObject *object, guint prop_id,
       sink->tls_validation_flags = g_value_get_flags (value);
       break;
     case PROP_CONTENT_TYPE:
-      replace_string (&sink->content_type, value);
+      onair_icecast_replace_string (&sink->content_type,
+          g_value_dup_string (value));
       break;
     case PROP_STREAM_NAME:
-      replace_string (&sink->stream_name, value);
+      onair_icecast_replace_string (&sink->stream_name,
+          g_value_dup_string (value));
       break;
     case PROP_DESCRIPTION:
-      replace_string (&sink->description, value);
+      onair_icecast_replace_string (&sink->description,
+          g_value_dup_string (value));
       break;
     case PROP_GENRE:
-      replace_string (&sink->genre, value);
+      onair_icecast_replace_string (&sink->genre, g_value_dup_string (value));
       break;
     case PROP_URL:
-      replace_string (&sink->url, value);
+      onair_icecast_replace_string (&sink->url, g_value_dup_string (value));
       break;
     case PROP_PUBLIC:
       sink->is_public = g_value_get_boolean (value);
       break;
     case PROP_AUDIO_INFO:
-      replace_string (&sink->audio_info, value);
+      onair_icecast_replace_string (&sink->audio_info,
+          g_value_dup_string (value));
       break;
     case PROP_BITRATE:
       sink->bitrate = g_value_get_int (value);
@@ -1760,13 +1731,16 @@ gst_icecast_sink_set_property (GObject *object, guint prop_id,
       sink->send_metadata = g_value_get_boolean (value);
       break;
     case PROP_METADATA_FORMAT:
-      replace_string (&sink->metadata_format, value);
+      onair_icecast_replace_string (&sink->metadata_format,
+          g_value_dup_string (value));
       break;
     case PROP_ADMIN_USER:
-      replace_string (&sink->admin_user, value);
+      onair_icecast_replace_string (&sink->admin_user,
+          g_value_dup_string (value));
       break;
     case PROP_ADMIN_PASSWORD:
-      replace_string (&sink->admin_password, value);
+      onair_icecast_replace_string (&sink->admin_password,
+          g_value_dup_string (value));
       break;
     case PROP_RECONNECT_DELAY:
       sink->reconnect_delay = g_value_get_uint64 (value);
@@ -1784,7 +1758,8 @@ gst_icecast_sink_set_property (GObject *object, guint prop_id,
       sink->timeout = g_value_get_uint (value);
       break;
     case PROP_USER_AGENT:
-      replace_string (&sink->user_agent, value);
+      onair_icecast_replace_string (&sink->user_agent,
+          g_value_dup_string (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);

@@ -167,15 +167,7 @@ typedef enum {
   READ_SOCKET, /* from the socket */
 } ReadMode;
 
-/* What one connection attempt, or a lost connection, came to. */
-typedef struct {
-  gboolean fatal; /* retrying cannot help */
-  GQuark domain;
-  gint code;
-  gchar *message; /* translated, for the user */
-  gchar *debug; /* detail, never a secret */
-  const gchar *reason; /* short, for bus messages */
-} Failure;
+typedef OnairIcecastFailure Failure;
 
 struct _GstIcecastSrc {
   GstPushSrc parent;
@@ -422,25 +414,6 @@ post_disconnected (GstIcecastSrc *src, const gchar *reason, guint attempt,
 /* Failures */
 
 static void
-failure_set (Failure *f, gboolean fatal, GQuark domain, gint code,
-    const gchar *reason, gchar *message, gchar *debug)
-{
-  f->fatal = fatal;
-  f->domain = domain;
-  f->code = code;
-  f->reason = reason;
-  f->message = message;
-  f->debug = debug;
-}
-
-static void
-failure_clear (Failure *f)
-{
-  g_clear_pointer (&f->message, g_free);
-  g_clear_pointer (&f->debug, g_free);
-}
-
-static void
 failure_from_error (GstIcecastSrc *src, Failure *f, const GError *error,
     gboolean reading)
 {
@@ -450,20 +423,20 @@ failure_from_error (GstIcecastSrc *src, Failure *f, const GError *error,
       error->code, error->message);
 
   if (error->domain == G_RESOLVER_ERROR) {
-    failure_set (f, TRUE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
-        "unknown host",
+    onair_icecast_failure_set (f, TRUE, GST_RESOURCE_ERROR,
+        GST_RESOURCE_ERROR_NOT_FOUND, "unknown host",
         g_strdup_printf (_ ("Could not resolve server name %s."), src->server),
         debug);
   } else if (error->domain == G_TLS_ERROR
       && error->code == G_TLS_ERROR_BAD_CERTIFICATE) {
-    failure_set (f, TRUE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
-        "certificate not trusted",
+    onair_icecast_failure_set (f, TRUE, GST_RESOURCE_ERROR,
+        GST_RESOURCE_ERROR_OPEN_READ, "certificate not trusted",
         g_strdup_printf (_ ("The TLS certificate of %s is not trusted."),
             src->server),
         debug);
   } else if (error->domain == G_TLS_ERROR) {
-    failure_set (f, TRUE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
-        "TLS failure",
+    onair_icecast_failure_set (f, TRUE, GST_RESOURCE_ERROR,
+        GST_RESOURCE_ERROR_OPEN_READ, "TLS failure",
         g_strdup_printf (_ ("Could not establish a TLS connection to %s."),
             src->server),
         debug);
@@ -472,13 +445,13 @@ failure_from_error (GstIcecastSrc *src, Failure *f, const GError *error,
           && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT))) {
     /* Garbage, or a header block over libsoup's limit ("Header too big",
      * partial input): asking again would get the same. */
-    failure_set (f, TRUE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
-        "not HTTP",
+    onair_icecast_failure_set (f, TRUE, GST_RESOURCE_ERROR,
+        GST_RESOURCE_ERROR_OPEN_READ, "not HTTP",
         g_strdup_printf (_ ("Server %s sent a reply that is not valid HTTP."),
             src->server),
         debug);
   } else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
-    failure_set (f, FALSE, GST_RESOURCE_ERROR,
+    onair_icecast_failure_set (f, FALSE, GST_RESOURCE_ERROR,
         reading ? GST_RESOURCE_ERROR_READ : GST_RESOURCE_ERROR_OPEN_READ,
         "timeout",
         g_strdup_printf (_ ("Server %s did not send anything in time."),
@@ -486,18 +459,18 @@ failure_from_error (GstIcecastSrc *src, Failure *f, const GError *error,
         debug);
   } else if (g_error_matches (error, G_IO_ERROR,
                  G_IO_ERROR_CONNECTION_REFUSED)) {
-    failure_set (f, FALSE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
-        "connection refused",
+    onair_icecast_failure_set (f, FALSE, GST_RESOURCE_ERROR,
+        GST_RESOURCE_ERROR_OPEN_READ, "connection refused",
         g_strdup_printf (_ ("Server %s refused the connection."), src->server),
         debug);
   } else if (reading) {
-    failure_set (f, FALSE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
-        "connection lost",
+    onair_icecast_failure_set (f, FALSE, GST_RESOURCE_ERROR,
+        GST_RESOURCE_ERROR_READ, "connection lost",
         g_strdup_printf (_ ("The connection to %s was lost."), src->server),
         debug);
   } else {
-    failure_set (f, FALSE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
-        "connection failed",
+    onair_icecast_failure_set (f, FALSE, GST_RESOURCE_ERROR,
+        GST_RESOURCE_ERROR_OPEN_READ, "connection failed",
         g_strdup_printf (_ ("Could not connect to server %s."), src->server),
         debug);
   }
@@ -513,20 +486,20 @@ failure_from_status (GstIcecastSrc *src, Failure *f, guint status,
   if (status == SOUP_STATUS_NOT_FOUND) {
     /* Not fatal in itself: after a drop the mount is gone until its source
      * comes back. */
-    failure_set (f, FALSE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
-        "mount not found",
+    onair_icecast_failure_set (f, FALSE, GST_RESOURCE_ERROR,
+        GST_RESOURCE_ERROR_NOT_FOUND, "mount not found",
         g_strdup_printf (_ ("Mount %s was not found on %s."), src->mount,
             src->server),
         debug);
   } else if (status == SOUP_STATUS_UNAUTHORIZED
       || status == SOUP_STATUS_FORBIDDEN) {
-    failure_set (f, TRUE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_AUTHORIZED,
-        "not authorized",
+    onair_icecast_failure_set (f, TRUE, GST_RESOURCE_ERROR,
+        GST_RESOURCE_ERROR_NOT_AUTHORIZED, "not authorized",
         g_strdup_printf (_ ("Not authorized to listen to mount %s on %s."),
             src->mount, src->server),
         debug);
   } else {
-    failure_set (f, status < 500, GST_RESOURCE_ERROR,
+    onair_icecast_failure_set (f, status < 500, GST_RESOURCE_ERROR,
         GST_RESOURCE_ERROR_OPEN_READ, "refused",
         g_strdup_printf (_ ("Server %s refused mount %s (HTTP %u)."),
             src->server, src->mount, status),
@@ -884,8 +857,8 @@ connect_once (GstIcecastSrc *src, GCancellable *cancellable, Failure *f,
   metaint_text = soup_message_headers_get_one (reply, "icy-metaint");
   if (onair_icy_parse_metaint (metaint_text, &metaint)
       == ONAIR_ICY_METAINT_INVALID) {
-    failure_set (f, TRUE, GST_STREAM_ERROR, GST_STREAM_ERROR_DEMUX,
-        "invalid metadata interval",
+    onair_icecast_failure_set (f, TRUE, GST_STREAM_ERROR,
+        GST_STREAM_ERROR_DEMUX, "invalid metadata interval",
         g_strdup_printf (_ ("Server %s announced an invalid metadata "
                             "interval."),
             src->server),
@@ -968,7 +941,7 @@ ensure_connected (GstIcecastSrc *src, GCancellable *cancellable)
       return GST_FLOW_OK;
     }
     if (g_cancellable_is_cancelled (cancellable)) {
-      failure_clear (&f);
+      onair_icecast_failure_clear (&f);
       return GST_FLOW_FLUSHING;
     }
 
@@ -991,14 +964,14 @@ ensure_connected (GstIcecastSrc *src, GCancellable *cancellable)
               f.debug, src->attempt)
                            : g_steal_pointer (&f.debug),
           __FILE__, GST_FUNCTION, __LINE__);
-      failure_clear (&f);
+      onair_icecast_failure_clear (&f);
       return GST_FLOW_ERROR;
     }
     delay = onair_icecast_backoff (src->attempt, delay, max_delay);
     GST_WARNING_OBJECT (src, "%s; retry %u in %" GST_TIME_FORMAT, f.debug,
         src->attempt, GST_TIME_ARGS (delay));
     post_disconnected (src, f.reason, src->attempt, delay);
-    failure_clear (&f);
+    onair_icecast_failure_clear (&f);
     if (!wait_unless_flushing (src, delay))
       return GST_FLOW_FLUSHING;
   }
@@ -1019,23 +992,24 @@ handle_drop (GstIcecastSrc *src, GError *error)
   if (error != NULL)
     failure_from_error (src, &f, error, TRUE);
   else
-    failure_set (&f, FALSE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
-        "end of stream", NULL, NULL);
+    onair_icecast_failure_set (&f, FALSE, GST_RESOURCE_ERROR,
+        GST_RESOURCE_ERROR_READ, "end of stream", NULL, NULL);
   GST_INFO_OBJECT (src, "connection ended: %s", f.reason);
   close_connection (src);
   if (reconnect) {
     post_disconnected (src, f.reason, 0, 0);
-    failure_clear (&f);
+    onair_icecast_failure_clear (&f);
     return GST_FLOW_OK;
   }
   post_disconnected (src, f.reason, 0, GST_CLOCK_TIME_NONE);
   if (error == NULL) {
-    failure_clear (&f);
+    onair_icecast_failure_clear (&f);
     return GST_FLOW_EOS;
   }
   gst_element_message_full (GST_ELEMENT_CAST (src), GST_MESSAGE_ERROR, f.domain,
       f.code, g_steal_pointer (&f.message), g_steal_pointer (&f.debug),
       __FILE__, GST_FUNCTION, __LINE__);
+  onair_icecast_failure_clear (&f);
   return GST_FLOW_ERROR;
 }
 
@@ -1459,13 +1433,6 @@ gst_icecast_src_stats (GstIcecastSrc *src)
 }
 
 static void
-replace_string (gchar **field, const GValue *value)
-{
-  g_free (*field);
-  *field = g_value_dup_string (value);
-}
-
-static void
 gst_icecast_src_set_property (GObject *object, guint prop_id,
     const GValue *value, GParamSpec *pspec)
 {
@@ -1483,16 +1450,17 @@ gst_icecast_src_set_property (GObject *object, guint prop_id,
   GST_OBJECT_LOCK (src);
   switch (prop_id) {
     case PROP_USER_AGENT:
-      replace_string (&src->user_agent, value);
+      onair_icecast_replace_string (&src->user_agent,
+          g_value_dup_string (value));
       break;
     case PROP_USER_ID:
-      replace_string (&src->user_id, value);
+      onair_icecast_replace_string (&src->user_id, g_value_dup_string (value));
       break;
     case PROP_USER_PW:
-      replace_string (&src->user_pw, value);
+      onair_icecast_replace_string (&src->user_pw, g_value_dup_string (value));
       break;
     case PROP_PROXY:
-      replace_string (&src->proxy, value);
+      onair_icecast_replace_string (&src->proxy, g_value_dup_string (value));
       break;
     case PROP_TIMEOUT:
       src->timeout = g_value_get_uint (value);

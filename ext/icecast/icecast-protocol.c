@@ -372,3 +372,32 @@ onair_icecast_backoff (guint attempt, guint64 initial, guint64 max)
     delay = delay > G_MAXUINT64 / 2 ? G_MAXUINT64 : delay * 2;
   return MIN (delay, max);
 }
+
+void
+onair_icecast_failure_set (OnairIcecastFailure *f, gboolean fatal,
+    GQuark domain, gint code, const gchar *reason, gchar *message, gchar *debug)
+{
+  f->fatal = fatal;
+  f->domain = domain;
+  f->code = code;
+  f->reason = g_strdup (reason);
+  f->message = message;
+  f->debug = debug;
+}
+
+void
+onair_icecast_failure_clear (OnairIcecastFailure *f)
+{
+  g_clear_pointer (&f->message, g_free);
+  g_clear_pointer (&f->debug, g_free);
+  g_clear_pointer (&f->reason, g_free);
+}
+
+void
+onair_icecast_replace_string (gchar **field, gchar *value)
+{
+  if (*field != NULL)
+    memset (*field, 0, strlen (*field));
+  g_free (*field);
+  *field = value;
+}

@@ -111,6 +111,26 @@ gchar *onair_icecast_format_title (const gchar *format, const gchar *artist,
  * each time, at most @max. */
 guint64 onair_icecast_backoff (guint attempt, guint64 initial, guint64 max);
 
+/* What one connection attempt, or a lost connection, came to. */
+typedef struct {
+  gboolean fatal; /* retrying cannot help */
+  GQuark domain; /* a GStreamer error domain and code */
+  gint code;
+  gchar *message; /* translated, for the user */
+  gchar *debug; /* detail; never holds a secret */
+  gchar *reason; /* short, for bus messages */
+} OnairIcecastFailure;
+
+/* Fills @f, taking @message and @debug and copying @reason. */
+void onair_icecast_failure_set (OnairIcecastFailure *f, gboolean fatal,
+    GQuark domain, gint code, const gchar *reason, gchar *message,
+    gchar *debug);
+void onair_icecast_failure_clear (OnairIcecastFailure *f);
+
+/* Replaces *@field with @value (taken), wiping the old text first: it may
+ * be a password. */
+void onair_icecast_replace_string (gchar **field, gchar *value);
+
 G_END_DECLS
 
 #endif /* __ONAIR_ICECAST_PROTOCOL_H__ */
