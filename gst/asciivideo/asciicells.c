@@ -124,24 +124,25 @@ DEFINE_PORTABLE_ROW (encode_xbgr, 4, 3, 2, 1);
 typedef void (*RowFunc) (const guint8 *src, guint width, const guint8 *table,
     guint8 channel_mask, guint8 *dst);
 
+/* The vector kernels hand the end of a row to these too. */
+static const RowFunc portable_rows[] = {
+  [ASCII_LAYOUT_RGB] = encode_rgb,
+  [ASCII_LAYOUT_BGR] = encode_bgr,
+  [ASCII_LAYOUT_RGBX] = encode_rgbx,
+  [ASCII_LAYOUT_BGRX] = encode_bgrx,
+  [ASCII_LAYOUT_XRGB] = encode_xrgb,
+  [ASCII_LAYOUT_XBGR] = encode_xbgr,
+};
+
 static void
 encode_portable (AsciiLayout layout, const guint8 *src, gsize src_stride,
     guint width, guint height, const guint8 table[256], guint8 channel_mask,
     guint8 *dst, gsize dst_stride)
 {
-  static const RowFunc rows[] = {
-    [ASCII_LAYOUT_RGB] = encode_rgb,
-    [ASCII_LAYOUT_BGR] = encode_bgr,
-    [ASCII_LAYOUT_RGBX] = encode_rgbx,
-    [ASCII_LAYOUT_BGRX] = encode_bgrx,
-    [ASCII_LAYOUT_XRGB] = encode_xrgb,
-    [ASCII_LAYOUT_XBGR] = encode_xbgr,
-  };
-
   guint y;
 
   for (y = 0; y < height; y++, src += src_stride, dst += dst_stride)
-    rows[layout](src, width, table, channel_mask, dst);
+    portable_rows[layout](src, width, table, channel_mask, dst);
 }
 
 typedef void (*EncodeFunc) (AsciiLayout layout, const guint8 *src,
@@ -149,15 +150,8 @@ typedef void (*EncodeFunc) (AsciiLayout layout, const guint8 *src,
     guint8 channel_mask, guint8 *dst, gsize dst_stride);
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define HAVE_VECTOR_KERNEL 1
+#define HAVE_VECTOR_KERNELS 1
 #include <immintrin.h>
-
-/* AVX-512 with VBMI: 16 pixels per step.  Each pixel is first moved into a
- * 32-bit lane as [0, R, G, B], which is already the cell's colour layout;
- * two multiply-adds on its 16-bit halves give the grey sum, and two
- * two-table byte permutes look the 256-entry character table up for all 16
- * greys at once.  Masked loads and stores take the end of the row, so no
- * byte past it is read or written. */
 
 /* Byte offsets of R, G and B in a pixel of @layout. */
 static void
@@ -177,9 +171,12 @@ layout_offsets (AsciiLayout layout, guint *r, guint *g, guint *b)
   *b = offsets[layout][2];
 }
 
-/* Per layout: byte indices that gather a pixel's R, G, B into bytes 1-3 of
- * its lane (bytes 0 are zeroed by the permute's mask). */
-static guint8 vector_gather[ASCII_LAYOUT_XBGR + 1][64];
+/* Both vector kernels first move each pixel into a 32-bit lane as
+ * [0, R, G, B], which is already the cell's colour layout, with a byte
+ * shuffle or permute whose indices depend on the layout only.  These are
+ * the indices, per layout; an index of 0x80 zeroes its byte. */
+static guint8 avx512vbmi_gather[ASCII_LAYOUT_XBGR + 1][64];
+static guint8 avx2_gather[ASCII_LAYOUT_XBGR + 1][32];
 
 static void
 vector_gather_build (void)
@@ -196,16 +193,36 @@ vector_gather_build (void)
        * start of each 128-bit lane; 3-byte pixels a full-width permute. */
       guint base = size == 3 ? lane * 3 : (lane % 4) * 4;
 
-      vector_gather[layout][lane * 4] = 0x80;
-      vector_gather[layout][lane * 4 + 1] = base + ro;
-      vector_gather[layout][lane * 4 + 2] = base + go;
-      vector_gather[layout][lane * 4 + 3] = base + bo;
+      avx512vbmi_gather[layout][lane * 4] = 0x80;
+      avx512vbmi_gather[layout][lane * 4 + 1] = base + ro;
+      avx512vbmi_gather[layout][lane * 4 + 2] = base + go;
+      avx512vbmi_gather[layout][lane * 4 + 3] = base + bo;
+    }
+    for (lane = 0; lane < 8; lane++) {
+      /* AVX2 only shuffles within 128-bit lanes.  8 3-byte pixels are 24
+       * bytes: the low lane holds bytes 0-15, pixels 0-3 at 0, 3, 6 and 9;
+       * the high lane bytes 8-23, pixels 4-7 at 4, 7, 10 and 13. */
+      guint base;
+
+      if (size == 3)
+        base = lane < 4 ? lane * 3 : lane * 3 - 8;
+      else
+        base = (lane % 4) * 4;
+      avx2_gather[layout][lane * 4] = 0x80;
+      avx2_gather[layout][lane * 4 + 1] = base + ro;
+      avx2_gather[layout][lane * 4 + 2] = base + go;
+      avx2_gather[layout][lane * 4 + 3] = base + bo;
     }
   }
 }
 
+/* AVX-512 with VBMI: 16 pixels per step.  Two multiply-adds on the 16-bit
+ * halves of each [0, R, G, B] lane give the grey sum, and two two-table
+ * byte permutes look the 256-entry character table up for all 16 greys at
+ * once.  Masked loads and stores take the end of the row, so no byte past
+ * it is read or written. */
 __attribute__ ((target ("avx512f,avx512bw,avx512vbmi"))) static void
-encode_vector (AsciiLayout layout, const guint8 *src, gsize src_stride,
+encode_avx512vbmi (AsciiLayout layout, const guint8 *src, gsize src_stride,
     guint width, guint height, const guint8 table[256], guint8 channel_mask,
     guint8 *dst, gsize dst_stride)
 {
@@ -213,7 +230,7 @@ encode_vector (AsciiLayout layout, const guint8 *src, gsize src_stride,
   const __m512i table1 = _mm512_loadu_si512 (table + 64);
   const __m512i table2 = _mm512_loadu_si512 (table + 128);
   const __m512i table3 = _mm512_loadu_si512 (table + 192);
-  const __m512i gather = _mm512_loadu_si512 (vector_gather[layout]);
+  const __m512i gather = _mm512_loadu_si512 (avx512vbmi_gather[layout]);
   const __m512i green = _mm512_set1_epi32 (0x00ff0000);
   const __m512i one = _mm512_set1_epi32 (1);
   /* 16-bit weights for the lane's halves [1, G] and [R, B]: the 1 carries
@@ -263,59 +280,165 @@ encode_vector (AsciiLayout layout, const guint8 *src, gsize src_stride,
 }
 
 static gboolean
-vector_supported (void)
+avx512vbmi_supported (void)
 {
   __builtin_cpu_init ();
   return __builtin_cpu_supports ("avx512f")
       && __builtin_cpu_supports ("avx512bw")
       && __builtin_cpu_supports ("avx512vbmi");
 }
-#endif
 
-static EncodeFunc encode_func;
-
-static EncodeFunc
-choose_encode_func (gboolean vector)
+/* AVX2: 8 pixels per step, for the many x86-64 CPUs that have AVX2 but not
+ * AVX-512 VBMI (AMD before Zen 4, Intel before Ice Lake, Intel desktop
+ * CPUs with AVX-512 switched off).  The grey sum is the same pair of
+ * multiply-adds.  AVX2 has no byte permute that reaches 256 entries, so
+ * the characters come from one 32-bit gather per step, with the greys as
+ * byte offsets into the table, and the low byte of each lane is kept.  The
+ * gather at grey 255 reads bytes 255-258, so it runs on a copy of the
+ * table padded to 260 bytes.  AVX2 has no masked byte loads or stores
+ * either: only whole groups of 8 pixels are loaded and stored, and the
+ * last width % 8 pixels of a row go through the portable row code, so no
+ * byte past the row is read or written. */
+__attribute__ ((target ("avx2"))) static void
+encode_avx2 (AsciiLayout layout, const guint8 *src, gsize src_stride,
+    guint width, guint height, const guint8 table[256], guint8 channel_mask,
+    guint8 *dst, gsize dst_stride)
 {
-#ifdef HAVE_VECTOR_KERNEL
-  static gsize built;
+  const __m256i gather =
+      _mm256_loadu_si256 ((const __m256i *) avx2_gather[layout]);
+  const __m256i green = _mm256_set1_epi32 (0x00ff0000);
+  const __m256i one = _mm256_set1_epi32 (1);
+  /* As in the AVX-512 kernel: weights for the halves [1, G] and [R, B]. */
+  const __m256i weights_even = _mm256_set1_epi32 (9617 << 16 | 8192);
+  const __m256i weights_odd = _mm256_set1_epi32 (1868 << 16 | 4899);
+  const __m256i colour =
+      _mm256_set1_epi32 ((gint32) ((guint32) channel_mask * 0x01010100u));
+  const __m256i low_byte = _mm256_set1_epi32 (0xff);
+  const guint size = ascii_layout_pixel_size (layout);
+  const guint whole = width & ~7u;
+  const RowFunc tail = portable_rows[layout];
+  guint8 padded[260];
+  guint i, y;
 
-  if (vector && vector_supported ()) {
-    if (g_once_init_enter (&built)) {
-      vector_gather_build ();
-      g_once_init_leave (&built, 1);
+  memcpy (padded, table, 256);
+  memset (padded + 256, 0, 4);
+
+  for (y = 0; y < height; y++, src += src_stride, dst += dst_stride) {
+    for (i = 0; i < whole; i += 8) {
+      __m256i px, even, odd, grey, chars, cell;
+
+      if (size == 3) {
+        /* Bytes 0-15 and 8-23 of the group's 24: two loads that stay
+         * inside it. */
+        const guint8 *p = src + i * 3;
+        __m128i low = _mm_loadu_si128 ((const __m128i *) p);
+        __m128i high = _mm_loadu_si128 ((const __m128i *) (p + 8));
+
+        px = _mm256_inserti128_si256 (_mm256_castsi128_si256 (low), high, 1);
+      } else {
+        px = _mm256_loadu_si256 ((const __m256i *) (src + i * 4));
+      }
+      px = _mm256_shuffle_epi8 (px, gather);
+      even = _mm256_or_si256 (_mm256_and_si256 (px, green), one);
+      odd = _mm256_srli_epi16 (px, 8);
+      grey = _mm256_add_epi32 (_mm256_madd_epi16 (even, weights_even),
+          _mm256_madd_epi16 (odd, weights_odd));
+      grey = _mm256_srli_epi32 (grey, 14);
+      chars = _mm256_i32gather_epi32 ((const int *) padded, grey, 1);
+      chars = _mm256_and_si256 (chars, low_byte);
+      cell = _mm256_or_si256 (_mm256_and_si256 (px, colour), chars);
+      _mm256_storeu_si256 ((__m256i *) (dst + i * 4), cell);
     }
-    return encode_vector;
+    if (whole < width)
+      tail (src + whole * size, width - whole, table, channel_mask,
+          dst + whole * 4);
   }
-#endif
-  return encode_portable;
 }
 
-static EncodeFunc
-current_encode_func (void)
+static gboolean
+avx2_supported (void)
 {
-  EncodeFunc func = g_atomic_pointer_get (&encode_func);
+  __builtin_cpu_init ();
+  return __builtin_cpu_supports ("avx2");
+}
+#endif
 
-  if (G_UNLIKELY (func == NULL)) {
-    func = choose_encode_func (TRUE);
-    g_atomic_pointer_set (&encode_func, func);
-  }
-  return func;
+static gboolean
+always_supported (void)
+{
+  return TRUE;
+}
+
+typedef struct {
+  const gchar *name;
+  EncodeFunc func;
+  gboolean (*supported) (void);
+} Kernel;
+
+/* Best first. */
+static const Kernel kernels[] = {
+#ifdef HAVE_VECTOR_KERNELS
+  { "avx512vbmi", encode_avx512vbmi, avx512vbmi_supported },
+  { "avx2", encode_avx2, avx2_supported },
+#endif
+  { "portable", encode_portable, always_supported },
+};
+
+static const Kernel *current_kernel;
+
+static const Kernel *
+best_kernel (void)
+{
+  guint i = 0;
+
+  /* The portable kernel comes last and runs everywhere, so this ends. */
+  while (!kernels[i].supported ())
+    i++;
+  return &kernels[i];
 }
 
 gboolean
-ascii_cells_set_vector (gboolean enabled)
+ascii_cells_use (const gchar *name)
 {
-  EncodeFunc func = choose_encode_func (enabled);
+  const Kernel *kernel = NULL;
+  guint i;
 
-  g_atomic_pointer_set (&encode_func, func);
-  return func != encode_portable;
+#ifdef HAVE_VECTOR_KERNELS
+  static gsize built;
+
+  if (g_once_init_enter (&built)) {
+    vector_gather_build ();
+    g_once_init_leave (&built, 1);
+  }
+#endif
+  for (i = 0; name != NULL && i < G_N_ELEMENTS (kernels); i++) {
+    if (strcmp (name, kernels[i].name) == 0) {
+      if (kernels[i].supported ())
+        kernel = &kernels[i];
+      break;
+    }
+  }
+  g_atomic_pointer_set (&current_kernel,
+      kernel != NULL ? kernel : best_kernel ());
+  return name == NULL || kernel != NULL;
+}
+
+static const Kernel *
+get_current_kernel (void)
+{
+  const Kernel *kernel = g_atomic_pointer_get (&current_kernel);
+
+  if (G_UNLIKELY (kernel == NULL)) {
+    ascii_cells_use (NULL);
+    kernel = g_atomic_pointer_get (&current_kernel);
+  }
+  return kernel;
 }
 
 const gchar *
 ascii_cells_implementation (void)
 {
-  return current_encode_func () == encode_portable ? "portable" : "avx512vbmi";
+  return get_current_kernel ()->name;
 }
 
 void
@@ -323,7 +446,7 @@ ascii_cells_encode (AsciiLayout layout, const guint8 *src, gsize src_stride,
     guint width, guint height, const guint8 table[256], guint8 channel_mask,
     guint8 *dst, gsize dst_stride)
 {
-  current_encode_func () (layout, src, src_stride, width, height, table,
+  get_current_kernel ()->func (layout, src, src_stride, width, height, table,
       channel_mask, dst, dst_stride);
 }
 

@@ -91,10 +91,14 @@ ascii_grey (guint r, guint g, guint b)
   return (guint8) ((1868 * b + 9617 * g + 4899 * r + 8192) >> 14);
 }
 
-/* The row kernel has a vector version for CPUs with AVX-512 VBMI, picked at
- * run time.  Tests and benchmarks switch it off to compare with the portable
- * one; returns whether the vector version is in use afterwards. */
-gboolean ascii_cells_set_vector (gboolean enabled);
+/* The encoders come in tiers, all giving the same bytes: "avx512vbmi"
+ * (x86-64 with AVX-512 VBMI, 16 pixels per step), "avx2" (x86-64 with
+ * AVX2, 8 pixels per step) and "portable" (plain C, everywhere).  The best
+ * the CPU has is picked at run time.  Tests and benchmarks pick one by
+ * @name to compare them, and NULL to go back to the best.  Returns FALSE,
+ * with the best in place, when the CPU lacks the tier or there is no tier
+ * of that name.  ascii_cells_implementation() names the tier in use. */
+gboolean ascii_cells_use (const gchar *name);
 const gchar *ascii_cells_implementation (void);
 
 G_END_DECLS
