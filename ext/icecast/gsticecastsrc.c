@@ -1086,26 +1086,28 @@ socket_read (GstIcecastSrc *src, struct iovec *iov, guint n_iov, GError **error)
 
 /* Fills the block from the socket: with a vector read when the intervals
  * allow it, otherwise plainly. */
+/* The plan's vectors go to the kernel as they are. */
+G_STATIC_ASSERT (sizeof (OnairIcyVector) == sizeof (struct iovec));
+G_STATIC_ASSERT (G_STRUCT_OFFSET (OnairIcyVector, data)
+    == G_STRUCT_OFFSET (struct iovec, iov_base));
+G_STATIC_ASSERT (G_STRUCT_OFFSET (OnairIcyVector, size)
+    == G_STRUCT_OFFSET (struct iovec, iov_len));
+
 static gssize
 read_socket_block (GstIcecastSrc *src, GError **error)
 {
-  struct iovec vectors[ONAIR_ICY_MAX_VECTORS];
-  guint metaint = src->icy.metaint, n_vectors = 0, i;
+  guint metaint = src->icy.metaint, n_vectors = 0;
   gssize n;
 
   if (metaint == 0 || metaint >= VECTOR_MIN_METAINT)
     n_vectors = onair_icy_plan (&src->icy, &src->plan, src->block_data,
         READ_SIZE, SIDE_SIZE);
   if (n_vectors == 0) {
-    vectors[0].iov_base = src->block_data;
-    vectors[0].iov_len = READ_SIZE;
-    return socket_read (src, vectors, 1, error);
+    struct iovec whole = { src->block_data, READ_SIZE };
+
+    return socket_read (src, &whole, 1, error);
   }
-  for (i = 0; i < n_vectors; i++) {
-    vectors[i].iov_base = src->plan.vectors[i].data;
-    vectors[i].iov_len = src->plan.vectors[i].size;
-  }
-  n = socket_read (src, vectors, n_vectors, error);
+  n = socket_read (src, (struct iovec *) src->plan.vectors, n_vectors, error);
   if (n > 0) {
     onair_icy_plan_received (&src->plan, (gsize) n);
     src->plan_active = TRUE;

@@ -52,12 +52,31 @@ onair_icy_reset (OnairIcy *icy, guint metaint)
   icy->repeated = FALSE;
 }
 
+/* A length byte was read: an empty block lets the next interval begin, any
+ * other starts collecting text. */
 static void
-note_length (OnairIcy *icy, guint length)
+begin_block (OnairIcy *icy, guint length)
 {
   icy->blocks++;
   icy->repeated = length == icy->last_length;
   icy->last_length = length;
+  icy->meta_size = length * 16;
+  icy->meta_have = 0;
+  icy->audio_left = length == 0 ? icy->metaint : 0;
+}
+
+/* The block's text is complete at @text: reports it; the next interval
+ * begins. */
+static OnairIcyEventKind
+end_block (OnairIcy *icy, const guint8 *text, OnairIcyEvent *event)
+{
+  event->kind = ONAIR_ICY_METADATA;
+  event->text = text;
+  event->size = icy->meta_size;
+  icy->meta_size = 0;
+  icy->meta_have = 0;
+  icy->audio_left = icy->metaint;
+  return ONAIR_ICY_METADATA;
 }
 
 OnairIcyEventKind
@@ -86,30 +105,17 @@ onair_icy_next (OnairIcy *icy, const guint8 *data, gsize size, gsize *pos,
     }
 
     if (icy->meta_size == 0) {
-      guint length = data[(*pos)++];
-
-      note_length (icy, length);
-      if (length == 0) {
-        icy->audio_left = icy->metaint;
+      begin_block (icy, data[(*pos)++]);
+      if (icy->meta_size == 0)
         continue;
-      }
-      icy->meta_size = length * 16;
-      icy->meta_have = 0;
     }
 
     n = MIN (size - *pos, (gsize) (icy->meta_size - icy->meta_have));
     memcpy (icy->meta + icy->meta_have, data + *pos, n);
     icy->meta_have += n;
     *pos += n;
-    if (icy->meta_have == icy->meta_size) {
-      event->kind = ONAIR_ICY_METADATA;
-      event->text = icy->meta;
-      event->size = icy->meta_size;
-      icy->meta_size = 0;
-      icy->meta_have = 0;
-      icy->audio_left = icy->metaint;
-      return ONAIR_ICY_METADATA;
-    }
+    if (icy->meta_have == icy->meta_size)
+      return end_block (icy, icy->meta, event);
   }
   event->offset = *pos;
   return ONAIR_ICY_NEED_DATA;
@@ -248,14 +254,7 @@ plan_splice (OnairIcy *icy, OnairIcyPlan *plan)
   memmove (data + 1, data, head);
   data[0] = *(const guint8 *) slot->data;
   plan_extend (plan, (gsize) (data - plan->buffer), head + 1);
-  note_length (icy, length);
-  if (length == 0) {
-    icy->audio_left = icy->metaint;
-  } else {
-    icy->audio_left = 0;
-    icy->meta_size = length * 16;
-    icy->meta_have = 0;
-  }
+  begin_block (icy, length);
   plan->used += 1;
   plan->index++;
   plan->raw_pos = head + 1;
@@ -341,13 +340,8 @@ onair_icy_plan_next (OnairIcy *icy, OnairIcyPlan *plan, OnairIcyEvent *event)
         icy->audio_left -= (guint) got;
     } else if (plan->kinds[plan->index] == VECTOR_REST) {
       icy->meta_have += (guint) got;
-      if (icy->meta_have == icy->meta_size) {
-        event->kind = ONAIR_ICY_METADATA;
-        event->text = icy->meta;
-        event->size = icy->meta_size;
-        icy->meta_size = icy->meta_have = 0;
-        icy->audio_left = icy->metaint;
-      }
+      if (icy->meta_have == icy->meta_size)
+        end_block (icy, icy->meta, event);
     } else {
       length = slot[0];
       /* Audio before a block goes first; empty blocks join the audio. */
@@ -360,19 +354,13 @@ onair_icy_plan_next (OnairIcy *icy, OnairIcyPlan *plan, OnairIcyEvent *event)
         onair_icy_next (icy, slot, 1, &plan->raw_pos, event);
         break;
       }
-      note_length (icy, length);
-      if (length == 0) {
-        icy->audio_left = icy->metaint;
-      } else if (got < v->size) {
+      begin_block (icy, length);
+      if (length != 0 && got < v->size) {
         /* The read ended inside the text: the next read completes it. */
-        icy->meta_size = length * 16;
         icy->meta_have = (guint) got - 1;
         memcpy (icy->meta, slot + 1, got - 1);
-      } else {
-        event->kind = ONAIR_ICY_METADATA;
-        event->text = slot + 1;
-        event->size = length * 16;
-        icy->audio_left = icy->metaint;
+      } else if (length != 0) {
+        end_block (icy, slot + 1, event);
       }
     }
     plan->used += got;
