@@ -1605,8 +1605,8 @@ gst_icecast_src_class_init (GstIcecastSrcClass *klass)
           "HTTP proxy as http://host:port (default: the system's)", NULL, rw));
   g_object_class_install_property (gobject_class, PROP_TIMEOUT,
       g_param_spec_uint ("timeout", "Timeout",
-          "Longest wait (ms, rounded up to whole seconds) for the server to "
-          "connect, answer or send data (default 10000)",
+          "Longest wait (ms) for the server to connect, answer or send data; "
+          "whole seconds where libsoup waits (default 10000)",
           1, G_MAXUINT, DEFAULT_TIMEOUT, rw));
   g_object_class_install_property (gobject_class, PROP_SSL_STRICT,
       g_param_spec_boolean ("ssl-strict", "SSL strict",
