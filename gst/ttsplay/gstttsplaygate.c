@@ -114,6 +114,12 @@ struct _GstTtsPlayGate {
   guint64 trailing_silence;
 
   TtsWavWriter *wav;
+
+  /* Messages, queued in the order they were made by any thread; one thread
+   * at a time posts them, so that none overtakes another. */
+  GQueue outbox;
+  gboolean posting;
+  GCond posted_cond;
 };
 
 G_DEFINE_TYPE (GstTtsPlayGate, gst_tts_play_gate, GST_TYPE_ELEMENT);
@@ -337,42 +343,55 @@ element_message (GstTtsPlayGate *gate, GstStructure *s)
 }
 
 static void
-post_all (GstTtsPlayGate *gate, GPtrArray *posts)
+queue_message_locked (GstTtsPlayGate *gate, GstStructure *s)
 {
-  GstElement *owner;
-  guint i;
-
-  if (posts->len == 0) {
-    g_ptr_array_unref (posts);
-    return;
-  }
-  owner = GST_ELEMENT (gst_object_get_parent (GST_OBJECT (gate)));
-  if (owner == NULL)
-    owner = gst_object_ref (GST_ELEMENT (gate));
-  for (i = 0; i < posts->len; i++)
-    gst_element_post_message (owner, g_ptr_array_index (posts, i));
-  g_ptr_array_set_free_func (posts, NULL);
-  g_ptr_array_unref (posts);
-  gst_object_unref (owner);
+  g_queue_push_tail (&gate->outbox, element_message (gate, s));
 }
 
-static GPtrArray *
-posts_new (void)
+/* Posts the queued messages, without the lock held while posting.  A thread
+ * that finds another posting leaves its messages to that one, which stops
+ * only when it finds the queue empty; with @wait, it returns once they are
+ * on the bus (the sink's EOS must not overtake them). */
+static void
+post_queued (GstTtsPlayGate *gate, gboolean wait)
 {
-  return g_ptr_array_new_with_free_func (
-      (GDestroyNotify) gst_mini_object_unref);
+  GstElement *owner = NULL;
+  GstMessage *msg;
+
+  GATE_LOCK (gate);
+  if (gate->posting) {
+    while (wait && gate->posting)
+      g_cond_wait (&gate->posted_cond, &gate->lock);
+    GATE_UNLOCK (gate);
+    return;
+  }
+  gate->posting = TRUE;
+  while ((msg = g_queue_pop_head (&gate->outbox)) != NULL) {
+    GATE_UNLOCK (gate);
+    if (owner == NULL) {
+      owner = GST_ELEMENT (gst_object_get_parent (GST_OBJECT (gate)));
+      if (owner == NULL)
+        owner = gst_object_ref (GST_ELEMENT (gate));
+    }
+    gst_element_post_message (owner, msg);
+    GATE_LOCK (gate);
+  }
+  gate->posting = FALSE;
+  g_cond_broadcast (&gate->posted_cond);
+  GATE_UNLOCK (gate);
+  if (owner != NULL)
+    gst_object_unref (owner);
 }
 
 static void
-post_first_audio (GstTtsPlayGate *gate, Record *r, GPtrArray *posts)
+post_first_audio (GstTtsPlayGate *gate, Record *r)
 {
   if (r->first_audio_posted)
     return;
   r->first_audio_posted = TRUE;
-  g_ptr_array_add (posts,
-      element_message (gate,
-          record_structure ("ttsplaysink-first-audio", r, gate,
-              FIELDS_FIRST_AUDIO)));
+  queue_message_locked (gate,
+      record_structure ("ttsplaysink-first-audio", r, gate,
+          FIELDS_FIRST_AUDIO));
 }
 
 /* The instants ttsplaysink waits for on the clock. */
@@ -419,7 +438,7 @@ static void schedule_waits (GstTtsPlayGate *gate);
  * from the clock now instead of waited for: they are in the past then, and
  * the clock runs. */
 static void
-announce_locked (GstTtsPlayGate *gate, GPtrArray *posts, gboolean force)
+announce_locked (GstTtsPlayGate *gate, gboolean force)
 {
   GList *l;
   Record *r;
@@ -430,7 +449,7 @@ announce_locked (GstTtsPlayGate *gate, GPtrArray *posts, gboolean force)
       r->m.sink_latency = gate->latency;
       if (r->m.first_audible == TTS_TIME_NONE)
         break;
-      post_first_audio (gate, r, posts);
+      post_first_audio (gate, r);
     }
   }
 
@@ -443,10 +462,9 @@ announce_locked (GstTtsPlayGate *gate, GPtrArray *posts, gboolean force)
             || r->m.last_audible == TTS_TIME_NONE))
       break;
     if (r->started)
-      post_first_audio (gate, r, posts);
-    g_ptr_array_add (posts,
-        element_message (gate,
-            record_structure ("ttsplaysink-finished", r, gate, FIELDS_ALL)));
+      post_first_audio (gate, r);
+    queue_message_locked (gate,
+        record_structure ("ttsplaysink-finished", r, gate, FIELDS_ALL));
     g_queue_pop_head (&gate->announcing);
     g_free (gate->last);
     gate->last = r;
@@ -463,7 +481,6 @@ instant_reached (GstClock *clock, GstClockTime time, GstClockID id,
     gpointer user_data)
 {
   GstTtsPlayGate *gate = user_data;
-  GPtrArray *posts = posts_new ();
   GstClockTime now = gst_clock_get_time (clock);
   guint64 mono = gst_util_get_timestamp ();
   Instant which;
@@ -487,13 +504,13 @@ instant_reached (GstClock *clock, GstClockTime time, GstClockID id,
         GST_TIME_ARGS (now), GST_TIME_ARGS (time));
     if (which == INSTANT_FIRST) {
       r->m.sink_latency = gate->latency;
-      post_first_audio (gate, r, posts);
+      post_first_audio (gate, r);
     }
-    announce_locked (gate, posts, FALSE);
+    announce_locked (gate, FALSE);
     break;
   }
   GATE_UNLOCK (gate);
-  post_all (gate, posts);
+  post_queued (gate, FALSE);
   return TRUE;
 }
 
@@ -548,12 +565,10 @@ unschedule_waits (GstTtsPlayGate *gate)
 void
 gst_tts_play_gate_announce (GstTtsPlayGate *gate)
 {
-  GPtrArray *posts = posts_new ();
-
   GATE_LOCK (gate);
-  announce_locked (gate, posts, TRUE);
+  announce_locked (gate, TRUE);
   GATE_UNLOCK (gate);
-  post_all (gate, posts);
+  post_queued (gate, TRUE);
 }
 
 /* Saving */
@@ -983,7 +998,7 @@ push_segment_if_needed (GstTtsPlayGate *gate)
 /* Returns the number of the utterance that starts, or -1 when playback
  * resumes after a stall. */
 static gint
-start_locked (GstTtsPlayGate *gate, GPtrArray *posts)
+start_locked (GstTtsPlayGate *gate)
 {
   Record *r = playing_record (gate);
   gboolean resuming = gate->playout.state == TTS_PLAYOUT_STALLED;
@@ -1011,7 +1026,7 @@ start_locked (GstTtsPlayGate *gate, GPtrArray *posts)
         "stall-duration", G_TYPE_UINT64, stall, "position", G_TYPE_UINT64,
         gate->playout.handed_out, "refill-threshold", G_TYPE_UINT64,
         gate->playout.refill, NULL);
-    g_ptr_array_add (posts, element_message (gate, s));
+    queue_message_locked (gate, s);
     return -1;
   }
 
@@ -1023,7 +1038,7 @@ start_locked (GstTtsPlayGate *gate, GPtrArray *posts)
       "utterance %u starts at running time %" GST_TIME_FORMAT
       " with %" GST_TIME_FORMAT " queued",
       r->m.index, GST_TIME_ARGS (at), GST_TIME_ARGS (r->m.prebuffered));
-  announce_locked (gate, posts, FALSE);
+  announce_locked (gate, FALSE);
   return r->m.index;
 }
 
@@ -1031,7 +1046,6 @@ static void
 gst_tts_play_gate_loop_fn (GstPad *pad)
 {
   GstTtsPlayGate *gate = GST_TTS_PLAY_GATE (GST_PAD_PARENT (pad));
-  GPtrArray *posts = posts_new ();
   GstFlowReturn ret = GST_FLOW_OK;
   Item *item;
   guint64 deadline = 0;
@@ -1102,7 +1116,7 @@ gst_tts_play_gate_loop_fn (GstPad *pad)
         break;
       }
       case TTS_PLAYOUT_START: {
-        gint index = start_locked (gate, posts);
+        gint index = start_locked (gate);
         gchar *location;
 
         if (index < 0)
@@ -1140,8 +1154,7 @@ gst_tts_play_gate_loop_fn (GstPad *pad)
         g_cond_broadcast (&gate->space_cond);
         GATE_UNLOCK (gate);
 
-        post_all (gate, posts);
-        posts = NULL;
+        post_queued (gate, FALSE);
         push_segment_if_needed (gate);
         wav_write (gate, buf);
         ret = gst_pad_push (gate->srcpad, buf);
@@ -1180,11 +1193,10 @@ gst_tts_play_gate_loop_fn (GstPad *pad)
           GST_INFO_OBJECT (gate, "utterance %u handed out entirely%s",
               r->m.index, eos != NULL ? ", end of stream" : "");
         }
-        announce_locked (gate, posts, FALSE);
+        announce_locked (gate, FALSE);
         GATE_UNLOCK (gate);
 
-        post_all (gate, posts);
-        posts = NULL;
+        post_queued (gate, FALSE);
         if (silence != NULL) {
           push_segment_if_needed (gate);
           wav_write (gate, silence);
@@ -1212,8 +1224,7 @@ pushed:
     gst_pad_pause_task (gate->srcpad);
   }
 out:
-  if (posts != NULL)
-    post_all (gate, posts);
+  post_queued (gate, FALSE);
   return;
 
 flushing:
@@ -1302,16 +1313,14 @@ gst_tts_play_gate_change_state (GstElement *element, GstStateChange transition)
   GstStateChangeReturn ret;
 
   if (transition == GST_STATE_CHANGE_PAUSED_TO_PLAYING) {
-    GPtrArray *posts = posts_new ();
-
     /* The base time is set by now: whatever started while prerolling can
      * be placed on the clock. */
     GATE_LOCK (gate);
     gate->clock_running = TRUE;
-    announce_locked (gate, posts, FALSE);
+    announce_locked (gate, FALSE);
     g_cond_broadcast (&gate->item_cond);
     GATE_UNLOCK (gate);
-    post_all (gate, posts);
+    post_queued (gate, FALSE);
   } else if (transition == GST_STATE_CHANGE_PLAYING_TO_PAUSED) {
     GATE_LOCK (gate);
     gate->clock_running = FALSE;
@@ -1530,6 +1539,8 @@ gst_tts_play_gate_finalize (GObject *object)
   tts_playout_clear (&gate->playout);
   gst_clear_caps (&gate->locked_caps);
   g_free (gate->save_location);
+  g_queue_clear_full (&gate->outbox, (GDestroyNotify) gst_mini_object_unref);
+  g_cond_clear (&gate->posted_cond);
   g_mutex_clear (&gate->lock);
   g_cond_clear (&gate->item_cond);
   g_cond_clear (&gate->space_cond);
@@ -1560,12 +1571,14 @@ static void
 gst_tts_play_gate_init (GstTtsPlayGate *gate)
 {
   g_mutex_init (&gate->lock);
+  g_cond_init (&gate->posted_cond);
   g_cond_init (&gate->item_cond);
   g_cond_init (&gate->space_cond);
   g_cond_init (&gate->drain_cond);
   g_queue_init (&gate->items);
   g_queue_init (&gate->records);
   g_queue_init (&gate->announcing);
+  g_queue_init (&gate->outbox);
   gate->pending_mark = TTS_TIME_NONE;
   gate->srcresult = GST_FLOW_FLUSHING;
   gate->flushing = TRUE;

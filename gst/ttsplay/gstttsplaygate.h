@@ -57,8 +57,10 @@ void gst_tts_play_gate_expect_drain (GstTtsPlayGate *gate);
 gboolean gst_tts_play_gate_wait_drained (GstTtsPlayGate *gate);
 void gst_tts_play_gate_cancel_drain (GstTtsPlayGate *gate);
 
-/* Posts the first-audio and finished messages still owed; the owner calls it
- * when the sink posts EOS, so that they reach the application before EOS. */
+/* Posts the first-audio and finished messages still owed, and returns once
+ * they, and any that another thread is posting, are on the bus; the owner
+ * calls it when the sink posts EOS, so that they reach the application
+ * before EOS. */
 void gst_tts_play_gate_announce (GstTtsPlayGate *gate);
 
 void gst_tts_play_gate_snapshot (GstTtsPlayGate *gate,

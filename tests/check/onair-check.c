@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
@@ -130,6 +131,7 @@ int
 onair_check_run (Suite *suite)
 {
   GError *error = NULL;
+  SRunner *runner;
   int failed;
 
   scratch_dir = g_dir_make_tmp ("onair-check-XXXXXX", &error);
@@ -152,10 +154,24 @@ onair_check_run (Suite *suite)
   signal (SIGINT, on_fatal_signal);
   signal (SIGHUP, on_fatal_signal);
 
-  failed = gst_check_run_suite (suite, "onair", __FILE__);
+  runner = srunner_create (suite);
+  srunner_run_all (runner, CK_NORMAL);
+  failed = srunner_ntests_failed (runner);
 
-  if (failed > 0)
+  if (failed > 0) {
+    TestResult **results = srunner_failures (runner);
+
     print_logs (scratch_dir);
+    /* CI keeps the end of a log: say again, after the service logs, what
+     * failed. */
+    g_printerr ("\n%d test(s) failed:\n", failed);
+    for (int i = 0; i < failed; i++)
+      g_printerr ("  %s:%d: %s: %s\n", tr_lfile (results[i]),
+          tr_lno (results[i]), tr_tcname (results[i]), tr_msg (results[i]));
+    free (results);
+  }
+  srunner_free (runner);
+  g_thread_pool_stop_unused_threads ();
   kill_tracked_children ();
   remove_argv[0] = NULL;
   remove_tree (scratch_dir);

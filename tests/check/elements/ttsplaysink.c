@@ -511,10 +511,22 @@ assert_near (guint64 value, guint64 expected, guint64 tolerance,
 {
   gint64 diff = (gint64) value - (gint64) expected;
 
+  GST_INFO ("%s: %" G_GINT64_FORMAT
+            " us from the expected value, tolerance %" G_GUINT64_FORMAT " us",
+      what, diff / 1000, tolerance / 1000);
   fail_unless (ABS (diff) <= (gint64) tolerance,
       "%s: %" G_GUINT64_FORMAT " ms, expected %" G_GUINT64_FORMAT
       " ms +- %" G_GUINT64_FORMAT " ms",
       what, value / MS, expected / MS, tolerance / MS);
+}
+
+/* The first sample is audible when the sink's clock says so.  PulseAudio's
+ * clock follows a daemon that is scheduled like any process: on a loaded
+ * machine it was seen up to 7 ms behind the latency it reported. */
+static guint64
+ttfa_tolerance (SinkKind kind)
+{
+  return kind == SINK_PULSE ? 25 * MS : 10 * MS;
 }
 
 /* Feeding */
@@ -734,8 +746,8 @@ GST_START_TEST (test_ttfa_is_delay_plus_prebuffer_plus_sink_latency)
   fail_unless (field_time (fa, "prebuffered") >= PREBUFFER);
   assert_near (field_time (fa, "prebuffered"), PREBUFFER, 10 * MS,
       "queued at the start");
-  assert_near (field_time (fa, "ttfa"), delay + PREBUFFER + latency, 10 * MS,
-      "ttfa");
+  assert_near (field_time (fa, "ttfa"), delay + PREBUFFER + latency,
+      ttfa_tolerance (__i__), "ttfa");
   /* The first chunk holds 10 ms of speech and goes out 10 ms after the
    * delay. */
   assert_near (field_time (fa, "ttfb"), delay + 10 * MS, 10 * MS, "ttfb");
@@ -777,7 +789,8 @@ GST_START_TEST (test_reference_is_first_byte_without_mark)
   fail_unless_equals_uint64 (field_time (fa, "ttfb"), 0);
   /* 10 ms came with the first byte. */
   assert_near (field_time (fa, "ttfa"),
-      PREBUFFER - 10 * MS + pipeline_latency (p), 10 * MS, "ttfa");
+      PREBUFFER - 10 * MS + pipeline_latency (p), ttfa_tolerance (__i__),
+      "ttfa");
   feeder_free (f);
   player_free (p);
 }
@@ -1508,6 +1521,92 @@ GST_START_TEST (test_finished_comes_before_eos)
 
 GST_END_TEST;
 
+typedef struct {
+  GMutex lock;
+  GCond cond;
+  gboolean finished_seen;
+  gboolean app_has_eos;
+} Race;
+
+/* The application's bus handler holds up the thread that posts finished
+ * until the application has EOS, or for a second: EOS cannot come first
+ * when the element waits for that thread, as it must. */
+static GstBusSyncReply
+race_sync (GstBus *bus, GstMessage *msg, gpointer user_data)
+{
+  Race *race = user_data;
+  const GstStructure *s = gst_message_get_structure (msg);
+  gint64 until = g_get_monotonic_time () + G_TIME_SPAN_SECOND;
+
+  if (s == NULL || !gst_structure_has_name (s, "ttsplaysink-finished"))
+    return GST_BUS_PASS;
+  g_mutex_lock (&race->lock);
+  race->finished_seen = TRUE;
+  g_cond_broadcast (&race->cond);
+  while (!race->app_has_eos
+      && g_cond_wait_until (&race->cond, &race->lock, until)) {
+  }
+  g_mutex_unlock (&race->lock);
+  return GST_BUS_PASS;
+}
+
+/* The sink gets EOS only once finished is being posted. */
+static GstPadProbeReturn
+race_hold_eos (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  Race *race = user_data;
+  gint64 until = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_EOS)
+    return GST_PAD_PROBE_OK;
+  g_mutex_lock (&race->lock);
+  while (!race->finished_seen
+      && g_cond_wait_until (&race->cond, &race->lock, until)) {
+  }
+  g_mutex_unlock (&race->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* finished is posted from the clock's thread when the last sample is
+ * played, and the sink reaches EOS at the same instant in its own thread:
+ * however the two are scheduled, EOS comes after finished. */
+GST_START_TEST (test_finished_before_eos_from_another_thread)
+{
+  Player *p = player_new (SINK_FAKE, onair_tts_caps ("pcm"));
+  guint8 *data = g_malloc0 (24000 * 2 / 2); /* 500 ms */
+  Race race = { 0 };
+  GstBus *bus = gst_element_get_bus (p->pipeline);
+  GstPad *pad = gst_element_get_static_pad (p->sink, "sink");
+  GstFlowReturn flow;
+
+  g_mutex_init (&race.lock);
+  g_cond_init (&race.cond);
+  gst_bus_set_sync_handler (bus, race_sync, &race, NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, race_hold_eos,
+      &race, NULL);
+  push_bytes (p->src, data, 24000 * 2 / 2, 960);
+  g_signal_emit_by_name (p->src, "end-of-stream", &flow);
+  player_run_to_eos (p, 20000);
+  g_mutex_lock (&race.lock);
+  race.app_has_eos = TRUE;
+  g_cond_broadcast (&race.cond);
+  g_mutex_unlock (&race.lock);
+  fail_unless (race.finished_seen);
+  fail_unless_equals_int (p->order->len, 3);
+  fail_unless_equals_string (g_ptr_array_index (p->order, 1),
+      "ttsplaysink-finished");
+  fail_unless_equals_string (g_ptr_array_index (p->order, 2), "EOS");
+  player_free (p);
+  gst_bus_set_sync_handler (bus, NULL, NULL, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pad);
+  g_mutex_clear (&race.lock);
+  g_cond_clear (&race.cond);
+  g_free (data);
+}
+
+GST_END_TEST;
+
 /* Shorter than the prebuffer: it starts at its end, whole. */
 GST_START_TEST (test_short_utterance_starts_at_its_end)
 {
@@ -1702,6 +1801,7 @@ ttsplaysink_suite (void)
   tcase_add_test (tc, test_sink_that_cannot_open_is_an_error);
   tcase_add_test (tc, test_no_silent_fallback_to_a_fake_sink);
   tcase_add_loop_test (tc, test_finished_comes_before_eos, 0, N_SINKS);
+  tcase_add_test (tc, test_finished_before_eos_from_another_thread);
   tcase_add_loop_test (tc, test_short_utterance_starts_at_its_end, 0, N_SINKS);
   tcase_add_loop_test (tc, test_max_buffer_time_holds_the_producer, 0, N_SINKS);
   tcase_add_loop_test (tc, test_trailing_silence_is_played, 0, N_SINKS);
