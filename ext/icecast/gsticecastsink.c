@@ -117,6 +117,9 @@ struct _GstIcecastSink {
   GQueue queue; /* GstBuffer, oldest first */
   GIOStream *stream; /* set while streaming, for render's writes */
   gboolean sender_busy; /* the sender is writing outside the lock */
+  /* The server may still answer the request: only the sender writes, and it
+   * reads what came back before each write. */
+  gboolean reply_pending;
   gboolean flushing; /* basesink's unlock: waits in the streaming thread end */
   guint64 queued_bytes;
   GPtrArray *headers; /* sent first on every connection */
@@ -587,19 +590,113 @@ typedef enum {
   ANSWER_TRY_SOURCE,
 } Answer;
 
-/* Sends the request and reads what the server makes of it. */
+/* What a complete reply means: streaming, SOURCE next (when @may_fall_back),
+ * or a failure, described in @f. */
+static Answer
+answer_for_reply (const Connection *c, OnairIcecastMethod method,
+    gboolean may_fall_back, const OnairIcecastReply *reply, Failure *f)
+{
+  const gchar *mount = c->request.mount;
+  Answer answer = ANSWER_FAILED;
+  gchar *server;
+
+  server = g_strdup_printf ("%s:%u", c->request.host, c->request.port);
+  switch (reply->kind) {
+    case ONAIR_ICECAST_REPLY_CONTINUE:
+    case ONAIR_ICECAST_REPLY_OK:
+      answer = ANSWER_STREAM;
+      break;
+    case ONAIR_ICECAST_REPLY_AUTH:
+      onair_icecast_failure_set (f, TRUE, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_NOT_AUTHORIZED, "wrong password",
+          g_strdup_printf (_ ("The server %s refused the user name or "
+                              "password for mount %s."),
+              server, mount),
+          g_strdup_printf ("HTTP %u %s", reply->status, reply->reason));
+      break;
+    case ONAIR_ICECAST_REPLY_MOUNT_IN_USE:
+      onair_icecast_failure_set (f, FALSE, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_BUSY, "mount in use",
+          g_strdup_printf (_ ("Mount %s on %s is in use by another source."),
+              mount, server),
+          g_strdup_printf ("HTTP %u: %s", reply->status, reply->body));
+      break;
+    case ONAIR_ICECAST_REPLY_TOO_MANY_SOURCES:
+      onair_icecast_failure_set (f, FALSE, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_BUSY, "too many sources",
+          g_strdup_printf (_ ("The server %s takes no more sources."), server),
+          g_strdup_printf ("HTTP %u: %s", reply->status, reply->body));
+      break;
+    case ONAIR_ICECAST_REPLY_CONTENT_TYPE:
+      onair_icecast_failure_set (f, TRUE, GST_STREAM_ERROR,
+          GST_STREAM_ERROR_FORMAT, "content type refused",
+          g_strdup_printf (_ ("The server %s does not accept the content type "
+                              "\"%s\"."),
+              server, GST_STR_NULL (c->request.content_type)),
+          g_strdup_printf ("HTTP %u: %s", reply->status, reply->body));
+      break;
+    case ONAIR_ICECAST_REPLY_SERVER_BUSY:
+      onair_icecast_failure_set (f, FALSE, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_BUSY, "server busy",
+          g_strdup_printf (_ ("The server %s is busy."), server),
+          g_strdup_printf ("HTTP %u %s: %s", reply->status, reply->reason,
+              GST_STR_NULL (reply->body)));
+      break;
+    case ONAIR_ICECAST_REPLY_METHOD:
+    case ONAIR_ICECAST_REPLY_CLOSED:
+      if (method == ONAIR_ICECAST_METHOD_PUT && may_fall_back) {
+        answer = ANSWER_TRY_SOURCE;
+        break;
+      }
+      onair_icecast_failure_set (f, reply->kind == ONAIR_ICECAST_REPLY_METHOD,
+          GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
+          reply->kind == ONAIR_ICECAST_REPLY_METHOD ? "method refused"
+                                                    : "connection closed",
+          g_strdup_printf (_ ("The server %s closed the connection without "
+                              "taking the stream."),
+              server),
+          g_strdup_printf ("%s: HTTP %u %s",
+              method == ONAIR_ICECAST_METHOD_PUT ? "PUT" : "SOURCE",
+              reply->status, GST_STR_NULL (reply->reason)));
+      break;
+    case ONAIR_ICECAST_REPLY_MALFORMED:
+      onair_icecast_failure_set (f, TRUE, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_OPEN_WRITE, "malformed reply",
+          g_strdup_printf (_ ("The server %s sent a reply that is not HTTP."),
+              server),
+          g_strdup_printf ("reply begins \"%s\"",
+              GST_STR_NULL (reply->reason)));
+      break;
+    case ONAIR_ICECAST_REPLY_REFUSED:
+    default:
+      onair_icecast_failure_set (f, TRUE, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_OPEN_WRITE, "refused",
+          g_strdup_printf (_ ("The server %s refused mount %s."), server,
+              mount),
+          g_strdup_printf ("HTTP %u %s: %s", reply->status,
+              GST_STR_NULL (reply->reason), GST_STR_NULL (reply->body)));
+      break;
+  }
+  g_free (server);
+  return answer;
+}
+
+/* Sends the request and reads what the server makes of it; @unanswered
+ * tells that the server said nothing yet and streaming starts anyway. */
 static Answer
 negotiate (GstIcecastSink *sink, const Connection *c, OnairIcecastMethod method,
-    GIOStream *stream, GSocket *socket, GCancellable *cancellable, Failure *f)
+    GIOStream *stream, GSocket *socket, GCancellable *cancellable, Failure *f,
+    gboolean *unanswered)
 {
   OnairIcecastRequest request = c->request;
   GByteArray *reply_bytes = g_byte_array_new ();
-  gchar *head, *server, *mount = (gchar *) c->request.mount;
+  const gchar *mount = c->request.mount;
   GError *error = NULL;
   gboolean closed = FALSE, extended = FALSE;
   gint64 deadline, started = g_get_monotonic_time ();
   OnairIcecastReply reply = { 0 };
-  Answer answer = ANSWER_FAILED;
+  Answer answer;
+  gchar *head;
 
   request.method = method;
   head = onair_icecast_request_build (&request);
@@ -640,6 +737,7 @@ negotiate (GstIcecastSink *sink, const Connection *c, OnairIcecastMethod method,
         /* Icecast 2.5: silence means go. */
         GST_INFO_OBJECT (sink, "no answer to PUT, streaming");
         reply.kind = ONAIR_ICECAST_REPLY_OK;
+        *unanswered = TRUE;
         break;
       }
       if (!extended && reply_bytes->len > 0) {
@@ -677,84 +775,8 @@ negotiate (GstIcecastSink *sink, const Connection *c, OnairIcecastMethod method,
   }
   g_byte_array_unref (reply_bytes);
 
-  server = g_strdup_printf ("%s:%u", c->request.host, c->request.port);
-  switch (reply.kind) {
-    case ONAIR_ICECAST_REPLY_CONTINUE:
-    case ONAIR_ICECAST_REPLY_OK:
-      answer = ANSWER_STREAM;
-      break;
-    case ONAIR_ICECAST_REPLY_AUTH:
-      onair_icecast_failure_set (f, TRUE, GST_RESOURCE_ERROR,
-          GST_RESOURCE_ERROR_NOT_AUTHORIZED, "wrong password",
-          g_strdup_printf (_ ("The server %s refused the user name or "
-                              "password for mount %s."),
-              server, mount),
-          g_strdup_printf ("HTTP %u %s", reply.status, reply.reason));
-      break;
-    case ONAIR_ICECAST_REPLY_MOUNT_IN_USE:
-      onair_icecast_failure_set (f, FALSE, GST_RESOURCE_ERROR,
-          GST_RESOURCE_ERROR_BUSY, "mount in use",
-          g_strdup_printf (_ ("Mount %s on %s is in use by another source."),
-              mount, server),
-          g_strdup_printf ("HTTP %u: %s", reply.status, reply.body));
-      break;
-    case ONAIR_ICECAST_REPLY_TOO_MANY_SOURCES:
-      onair_icecast_failure_set (f, FALSE, GST_RESOURCE_ERROR,
-          GST_RESOURCE_ERROR_BUSY, "too many sources",
-          g_strdup_printf (_ ("The server %s takes no more sources."), server),
-          g_strdup_printf ("HTTP %u: %s", reply.status, reply.body));
-      break;
-    case ONAIR_ICECAST_REPLY_CONTENT_TYPE:
-      onair_icecast_failure_set (f, TRUE, GST_STREAM_ERROR,
-          GST_STREAM_ERROR_FORMAT, "content type refused",
-          g_strdup_printf (_ ("The server %s does not accept the content type "
-                              "\"%s\"."),
-              server, GST_STR_NULL (c->request.content_type)),
-          g_strdup_printf ("HTTP %u: %s", reply.status, reply.body));
-      break;
-    case ONAIR_ICECAST_REPLY_SERVER_BUSY:
-      onair_icecast_failure_set (f, FALSE, GST_RESOURCE_ERROR,
-          GST_RESOURCE_ERROR_BUSY, "server busy",
-          g_strdup_printf (_ ("The server %s is busy."), server),
-          g_strdup_printf ("HTTP %u %s: %s", reply.status, reply.reason,
-              GST_STR_NULL (reply.body)));
-      break;
-    case ONAIR_ICECAST_REPLY_METHOD:
-    case ONAIR_ICECAST_REPLY_CLOSED:
-      if (method == ONAIR_ICECAST_METHOD_PUT
-          && c->protocol == GST_ICECAST_PROTOCOL_AUTO) {
-        answer = ANSWER_TRY_SOURCE;
-        break;
-      }
-      onair_icecast_failure_set (f, reply.kind == ONAIR_ICECAST_REPLY_METHOD,
-          GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
-          reply.kind == ONAIR_ICECAST_REPLY_METHOD ? "method refused"
-                                                   : "connection closed",
-          g_strdup_printf (_ ("The server %s closed the connection without "
-                              "taking the stream."),
-              server),
-          g_strdup_printf ("%s: HTTP %u %s",
-              method == ONAIR_ICECAST_METHOD_PUT ? "PUT" : "SOURCE",
-              reply.status, GST_STR_NULL (reply.reason)));
-      break;
-    case ONAIR_ICECAST_REPLY_MALFORMED:
-      onair_icecast_failure_set (f, TRUE, GST_RESOURCE_ERROR,
-          GST_RESOURCE_ERROR_OPEN_WRITE, "malformed reply",
-          g_strdup_printf (_ ("The server %s sent a reply that is not HTTP."),
-              server),
-          g_strdup_printf ("reply begins \"%s\"", GST_STR_NULL (reply.reason)));
-      break;
-    case ONAIR_ICECAST_REPLY_REFUSED:
-    default:
-      onair_icecast_failure_set (f, TRUE, GST_RESOURCE_ERROR,
-          GST_RESOURCE_ERROR_OPEN_WRITE, "refused",
-          g_strdup_printf (_ ("The server %s refused mount %s."), server,
-              mount),
-          g_strdup_printf ("HTTP %u %s: %s", reply.status,
-              GST_STR_NULL (reply.reason), GST_STR_NULL (reply.body)));
-      break;
-  }
-  g_free (server);
+  answer = answer_for_reply (c, method,
+      c->protocol == GST_ICECAST_PROTOCOL_AUTO, &reply, f);
   onair_icecast_reply_clear (&reply);
   return answer;
 }
@@ -762,7 +784,8 @@ negotiate (GstIcecastSink *sink, const Connection *c, OnairIcecastMethod method,
 /* One attempt: TCP (and TLS), the request, the answer. */
 static GIOStream *
 connect_once (GstIcecastSink *sink, const Connection *c, GSocket **socket,
-    const gchar **method_used, gboolean *tls_used, Failure *f)
+    const gchar **method_used, gboolean *tls_used, gboolean *unanswered,
+    Failure *f)
 {
   gboolean use_tls = c->tls != GST_ICECAST_TLS_NONE;
   OnairIcecastMethod method = c->protocol == GST_ICECAST_PROTOCOL_SOURCE
@@ -785,7 +808,9 @@ connect_once (GstIcecastSink *sink, const Connection *c, GSocket **socket,
       }
       return NULL;
     }
-    answer = negotiate (sink, c, method, stream, *socket, sink->cancellable, f);
+    *unanswered = FALSE;
+    answer = negotiate (sink, c, method, stream, *socket, sink->cancellable, f,
+        unanswered);
     if (answer == ANSWER_STREAM) {
       *method_used = method == ONAIR_ICECAST_METHOD_PUT ? "put" : "source";
       *tls_used = use_tls;
@@ -908,6 +933,91 @@ bound_send_buffer (GstIcecastSink *sink, GSocket *socket)
   g_socket_set_option (socket, SOL_SOCKET, SO_SNDBUF, bytes, NULL);
 }
 
+typedef enum {
+  LATE_NOTHING,
+  LATE_GO,
+  LATE_REFUSED,
+} LateReply;
+
+/* A server that said nothing within SILENT_SERVER_WAIT may still answer
+ * while the stream goes out: whatever it sent so far is read without
+ * waiting.  A refusal is described in @f; a connection that closed without a
+ * word is left to the next write to find. */
+static LateReply
+read_late_reply (GstIcecastSink *sink, GIOStream *stream, GByteArray *bytes,
+    Failure *f)
+{
+  GInputStream *in = g_io_stream_get_input_stream (stream);
+  OnairIcecastReply reply = { 0 };
+  gboolean closed = FALSE;
+  Connection c;
+  Answer answer;
+
+  if (!G_IS_POLLABLE_INPUT_STREAM (in)
+      || !g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (in)))
+    return LATE_NOTHING;
+  for (;;) {
+    guint8 chunk[2048];
+    GError *error = NULL;
+    gssize n =
+        g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (in),
+            chunk, sizeof (chunk), NULL, &error);
+
+    if (n > 0) {
+      g_byte_array_append (bytes, chunk, n);
+      continue;
+    }
+    closed =
+        n == 0 || !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+    g_clear_error (&error);
+    break;
+  }
+  if (bytes->len == 0)
+    return LATE_NOTHING;
+  onair_icecast_reply_parse (bytes->data, bytes->len, closed, &reply);
+  if (reply.kind == ONAIR_ICECAST_REPLY_INCOMPLETE) {
+    onair_icecast_reply_clear (&reply);
+    return LATE_NOTHING;
+  }
+  connection_snapshot (sink, &c);
+  answer = answer_for_reply (&c, ONAIR_ICECAST_METHOD_PUT, FALSE, &reply, f);
+  GST_INFO_OBJECT (sink, "late reply: HTTP %u %s", reply.status,
+      GST_STR_NULL (reply.reason));
+  connection_clear (&c);
+  onair_icecast_reply_clear (&reply);
+  return answer == ANSWER_STREAM ? LATE_GO : LATE_REFUSED;
+}
+
+/* After an attempt that failed as @f says: FALSE when the sender stops (a
+ * fatal failure, the attempts used up, or the element stopped while it
+ * waited to try again). */
+static gboolean
+retry_after (GstIcecastSink *sink, const Connection *c, const Failure *f,
+    guint *attempt)
+{
+  guint64 delay;
+
+  (*attempt)++;
+  if (f->fatal
+      || (c->max_attempts >= 0 && *attempt > (guint) c->max_attempts)) {
+    post_disconnected (sink, f->reason, *attempt, GST_CLOCK_TIME_NONE);
+    sender_fail (sink, (Failure *) f, *attempt);
+    return FALSE;
+  }
+  /* Never a busy loop against a refusing server, even with 0. */
+  delay = MAX (onair_icecast_backoff (*attempt, c->delay, c->max_delay),
+      100 * GST_MSECOND);
+  GST_ELEMENT_WARNING (sink, RESOURCE, OPEN_WRITE, ("%s", f->message),
+      ("%s; retry %u in %" GST_TIME_FORMAT, f->debug, *attempt,
+          GST_TIME_ARGS (delay)));
+  post_disconnected (sink, f->reason, *attempt, delay);
+  SENDER_LOCK (sink);
+  sink->state = STATE_WAITING;
+  queue_trim (sink);
+  SENDER_UNLOCK (sink);
+  return wait_or_stop (sink, delay);
+}
+
 static gpointer
 sender_thread (gpointer data)
 {
@@ -915,10 +1025,16 @@ sender_thread (gpointer data)
   GIOStream *stream = NULL;
   GSocket *socket = NULL;
   guint attempt = 0;
+  /* What a server that let the stream start without a reply has said since,
+   * while a reply may still come (for one timeout). */
+  GByteArray *late = NULL;
+  gint64 late_until = 0;
 
   for (;;) {
     GstBuffer *buffer = NULL;
     GError *error = NULL;
+    Failure refusal = { 0 };
+    LateReply said = LATE_NOTHING;
 
     SENDER_LOCK (sink);
     /* Nothing to do before the first data: its caps and tags are what the
@@ -946,11 +1062,16 @@ sender_thread (gpointer data)
       Connection c;
       Failure f = { 0 };
       const gchar *method = NULL;
-      gboolean tls = FALSE;
+      gboolean tls = FALSE, unanswered = FALSE;
       guint i;
 
       connection_snapshot (sink, &c);
-      stream = connect_once (sink, &c, &socket, &method, &tls, &f);
+      stream = connect_once (sink, &c, &socket, &method, &tls, &unanswered, &f);
+      if (stream != NULL && unanswered) {
+        late = g_byte_array_new ();
+        late_until =
+            g_get_monotonic_time () + (gint64) c.timeout_s * G_TIME_SPAN_SECOND;
+      }
       if (stream != NULL) {
         g_socket_set_timeout (socket, c.timeout_s);
         bound_send_buffer (sink, socket);
@@ -973,11 +1094,13 @@ sender_thread (gpointer data)
           if (!write_buffer (stream, g_ptr_array_index (sink->headers, i),
                   sink->cancellable, &error)) {
             g_clear_object (&stream);
+            g_clear_pointer (&late, g_byte_array_unref);
           }
         }
         if (stream != NULL) {
           SENDER_LOCK (sink);
           sink->stream = g_object_ref (stream);
+          sink->reply_pending = late != NULL;
           SENDER_UNLOCK (sink);
         }
       }
@@ -985,31 +1108,11 @@ sender_thread (gpointer data)
         failure_from_io (&f, &c, error, "sending the stream headers");
       g_clear_error (&error);
       if (stream == NULL && !g_cancellable_is_cancelled (sink->cancellable)) {
-        guint64 delay;
+        gboolean go_on = retry_after (sink, &c, &f, &attempt);
 
-        attempt++;
-        if (f.fatal
-            || (c.max_attempts >= 0 && attempt > (guint) c.max_attempts)) {
-          connection_clear (&c);
-          post_disconnected (sink, f.reason, attempt, GST_CLOCK_TIME_NONE);
-          sender_fail (sink, &f, attempt);
-          onair_icecast_failure_clear (&f);
-          break;
-        }
-        /* Never a busy loop against a refusing server, even with 0. */
-        delay = MAX (onair_icecast_backoff (attempt, c.delay, c.max_delay),
-            100 * GST_MSECOND);
         connection_clear (&c);
-        GST_ELEMENT_WARNING (sink, RESOURCE, OPEN_WRITE, ("%s", f.message),
-            ("%s; retry %u in %" GST_TIME_FORMAT, f.debug, attempt,
-                GST_TIME_ARGS (delay)));
-        post_disconnected (sink, f.reason, attempt, delay);
-        SENDER_LOCK (sink);
-        sink->state = STATE_WAITING;
-        queue_trim (sink);
-        SENDER_UNLOCK (sink);
         onair_icecast_failure_clear (&f);
-        if (!wait_or_stop (sink, delay))
+        if (!go_on)
           break;
       } else {
         connection_clear (&c);
@@ -1018,10 +1121,54 @@ sender_thread (gpointer data)
       continue;
     }
 
-    if (!write_buffer (stream, buffer, sink->cancellable, &error)) {
+    if (late != NULL)
+      said = read_late_reply (sink, stream, late, &refusal);
+    if (said != LATE_REFUSED
+        && !write_buffer (stream, buffer, sink->cancellable, &error)) {
+      /* A refusal the server sent may be why the write failed. */
+      if (late != NULL && !g_cancellable_is_cancelled (sink->cancellable))
+        said = read_late_reply (sink, stream, late, &refusal);
+      if (said == LATE_REFUSED)
+        g_clear_error (&error);
+    }
+    if (said == LATE_REFUSED) {
+      Connection c;
+      gboolean go_on;
+
+      GST_WARNING_OBJECT (sink, "the server refused the stream: %s",
+          refusal.debug);
+      g_io_stream_close (stream, NULL, NULL);
+      g_clear_object (&stream);
+      g_clear_pointer (&late, g_byte_array_unref);
+      SENDER_LOCK (sink);
+      sink->connected_since = 0;
+      sink->sender_busy = FALSE;
+      g_clear_object (&sink->stream);
+      sink->reply_pending = FALSE;
+      /* The server took none of the stream: this buffer goes again. */
+      g_queue_push_head (&sink->queue, buffer);
+      sink->queued_bytes += gst_buffer_get_size (buffer);
+      SENDER_UNLOCK (sink);
+      connection_snapshot (sink, &c);
+      go_on = retry_after (sink, &c, &refusal, &attempt);
+      connection_clear (&c);
+      onair_icecast_failure_clear (&refusal);
+      if (!go_on)
+        break;
+      continue;
+    }
+    if (late != NULL
+        && (said == LATE_GO || g_get_monotonic_time () >= late_until)) {
+      g_clear_pointer (&late, g_byte_array_unref);
+      SENDER_LOCK (sink);
+      sink->reply_pending = FALSE;
+      SENDER_UNLOCK (sink);
+    }
+    if (error != NULL) {
       Connection c;
       Failure f = { 0 };
 
+      g_clear_pointer (&late, g_byte_array_unref);
       g_io_stream_close (stream, NULL, NULL);
       g_clear_object (&stream);
       if (g_cancellable_is_cancelled (sink->cancellable)) {
@@ -1037,6 +1184,7 @@ sender_thread (gpointer data)
       sink->connected_since = 0;
       sink->sender_busy = FALSE;
       g_clear_object (&sink->stream);
+      sink->reply_pending = FALSE;
       /* What the dead connection may not have delivered goes again. */
       if (c.keep_backlog) {
         g_queue_push_head (&sink->queue, buffer);
@@ -1063,8 +1211,10 @@ sender_thread (gpointer data)
 
   SENDER_LOCK (sink);
   g_clear_object (&sink->stream);
+  sink->reply_pending = FALSE;
   sink->sender_busy = FALSE;
   SENDER_UNLOCK (sink);
+  g_clear_pointer (&late, g_byte_array_unref);
   if (stream != NULL) {
     g_io_stream_close (stream, NULL, NULL);
     g_object_unref (stream);
@@ -1496,7 +1646,7 @@ gst_icecast_sink_render (GstBaseSink *bsink, GstBuffer *buffer)
   }
   /* On an idle connection the buffer goes out from here, without waking
    * the sender: one thread switch less per buffer. */
-  if (sink->stream != NULL && !sink->sender_busy
+  if (sink->stream != NULL && !sink->sender_busy && !sink->reply_pending
       && g_queue_is_empty (&sink->queue)) {
     gsize written = write_now (sink, buffer);
 

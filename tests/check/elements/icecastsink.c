@@ -714,7 +714,10 @@ typedef enum {
   SCRIPT_STALL, /* OK, then never reads again */
   SCRIPT_MALFORMED, /* a reply that is not HTTP */
   SCRIPT_TLS, /* TLS with a self-signed certificate, then OK, reads */
+  SCRIPT_LATE_REFUSAL, /* silent, then 401 once the stream flows, reads */
 } Script;
+
+#define LATE_REFUSAL_AFTER (48 * 1024)
 
 typedef struct {
   Script script;
@@ -740,7 +743,7 @@ serve (OnairScripted *server, GIOStream *io, guint index, const gchar *request,
         NULL);
     return;
   }
-  if (fake->script != SCRIPT_SILENT)
+  if (fake->script != SCRIPT_SILENT && fake->script != SCRIPT_LATE_REFUSAL)
     g_output_stream_write_all (out, "HTTP/1.0 200 OK\r\n\r\n", 19, NULL, NULL,
         NULL);
   if (fake->script == SCRIPT_STALL) {
@@ -768,6 +771,13 @@ serve (OnairScripted *server, GIOStream *io, guint index, const gchar *request,
     /* The first connection is cut off mid-stream. */
     if (fake->script == SCRIPT_DROP && index == 1 && taken >= 16384)
       break;
+    /* The sink streams after 2 s of silence, first the 32 KB it queued
+     * meanwhile; the refusal comes once the stream runs live. */
+    if (fake->script == SCRIPT_LATE_REFUSAL && taken >= LATE_REFUSAL_AFTER
+        && taken - n < LATE_REFUSAL_AFTER)
+      g_output_stream_write_all (out,
+          "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n", 48, NULL,
+          NULL, NULL);
   }
 }
 
@@ -852,6 +862,33 @@ GST_START_TEST (test_silent_server_gets_the_stream)
   fail_unless (first_request_is (fake, "PUT /fake.mp3 HTTP/1.1\r\n",
       "\r\nExpect: 100-continue\r\n", "\r\nContent-Type: audio/mpeg\r\n",
       NULL));
+  pipeline_free (pipeline);
+  fake_server_free (fake);
+}
+
+GST_END_TEST;
+
+/* A server that lets the stream start without a word and refuses the
+ * password later: the refusal is an error, not a connection that drops and
+ * is retried for ever. */
+GST_START_TEST (test_late_refusal_is_an_error)
+{
+  FakeServer *fake = fake_server_start (SCRIPT_LATE_REFUSAL);
+  GstElement *pipeline = fake_pipeline (fake, NULL);
+  guint disconnects;
+  GError *error = run_until_error (pipeline, &disconnects);
+
+  fail_unless (g_error_matches (error, GST_RESOURCE_ERROR,
+                   GST_RESOURCE_ERROR_NOT_AUTHORIZED),
+      "%s", error->message);
+  fail_unless (strstr (error->message, "/fake.mp3") != NULL, "%s",
+      error->message);
+  fail_unless_equals_int (disconnects, 1);
+  fail_unless_equals_int (onair_scripted_connections (fake->server), 1);
+  g_mutex_lock (&fake->lock);
+  fail_unless (fake->received >= LATE_REFUSAL_AFTER);
+  g_mutex_unlock (&fake->lock);
+  g_clear_error (&error);
   pipeline_free (pipeline);
   fake_server_free (fake);
 }
@@ -1160,6 +1197,7 @@ icecastsink_suite (void)
   suite_add_tcase (s, fake);
   tcase_set_timeout (fake, 60);
   tcase_add_test (fake, test_silent_server_gets_the_stream);
+  tcase_add_test (fake, test_late_refusal_is_an_error);
   tcase_add_test (fake, test_dropped_connection_is_reconnected);
   tcase_add_test (fake, test_stalled_server_does_not_grow_memory);
   tcase_add_test (fake, test_malformed_reply_is_an_error);
