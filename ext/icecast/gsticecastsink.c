@@ -1018,6 +1018,22 @@ retry_after (GstIcecastSink *sink, const Connection *c, const Failure *f,
   return wait_or_stop (sink, delay);
 }
 
+/* Closes the sender's connection, and what the render thread sees of it. */
+static void
+drop_connection (GstIcecastSink *sink, GIOStream **stream, GByteArray **late)
+{
+  g_clear_pointer (late, g_byte_array_unref);
+  if (*stream != NULL) {
+    g_io_stream_close (*stream, NULL, NULL);
+    g_clear_object (stream);
+  }
+  SENDER_LOCK (sink);
+  g_clear_object (&sink->stream);
+  sink->reply_pending = FALSE;
+  sink->sender_busy = FALSE;
+  SENDER_UNLOCK (sink);
+}
+
 static gpointer
 sender_thread (gpointer data)
 {
@@ -1092,10 +1108,8 @@ sender_thread (gpointer data)
         /* Listeners joining from now on can always decode. */
         for (i = 0; i < sink->headers->len && stream != NULL; i++) {
           if (!write_buffer (stream, g_ptr_array_index (sink->headers, i),
-                  sink->cancellable, &error)) {
-            g_clear_object (&stream);
-            g_clear_pointer (&late, g_byte_array_unref);
-          }
+                  sink->cancellable, &error))
+            drop_connection (sink, &stream, &late);
         }
         if (stream != NULL) {
           SENDER_LOCK (sink);
@@ -1137,14 +1151,9 @@ sender_thread (gpointer data)
 
       GST_WARNING_OBJECT (sink, "the server refused the stream: %s",
           refusal.debug);
-      g_io_stream_close (stream, NULL, NULL);
-      g_clear_object (&stream);
-      g_clear_pointer (&late, g_byte_array_unref);
+      drop_connection (sink, &stream, &late);
       SENDER_LOCK (sink);
       sink->connected_since = 0;
-      sink->sender_busy = FALSE;
-      g_clear_object (&sink->stream);
-      sink->reply_pending = FALSE;
       /* The server took none of the stream: this buffer goes again. */
       g_queue_push_head (&sink->queue, buffer);
       sink->queued_bytes += gst_buffer_get_size (buffer);
@@ -1168,9 +1177,7 @@ sender_thread (gpointer data)
       Connection c;
       Failure f = { 0 };
 
-      g_clear_pointer (&late, g_byte_array_unref);
-      g_io_stream_close (stream, NULL, NULL);
-      g_clear_object (&stream);
+      drop_connection (sink, &stream, &late);
       if (g_cancellable_is_cancelled (sink->cancellable)) {
         g_clear_error (&error);
         break;
@@ -1182,9 +1189,6 @@ sender_thread (gpointer data)
       SENDER_LOCK (sink);
       sink->state = STATE_WAITING;
       sink->connected_since = 0;
-      sink->sender_busy = FALSE;
-      g_clear_object (&sink->stream);
-      sink->reply_pending = FALSE;
       /* What the dead connection may not have delivered goes again. */
       if (c.keep_backlog) {
         g_queue_push_head (&sink->queue, buffer);
@@ -1209,16 +1213,7 @@ sender_thread (gpointer data)
     gst_buffer_unref (buffer);
   }
 
-  SENDER_LOCK (sink);
-  g_clear_object (&sink->stream);
-  sink->reply_pending = FALSE;
-  sink->sender_busy = FALSE;
-  SENDER_UNLOCK (sink);
-  g_clear_pointer (&late, g_byte_array_unref);
-  if (stream != NULL) {
-    g_io_stream_close (stream, NULL, NULL);
-    g_object_unref (stream);
-  }
+  drop_connection (sink, &stream, &late);
   return NULL;
 }
 

@@ -597,16 +597,24 @@ current_tags (GstIcecastSrc *src, gboolean split)
   return tags;
 }
 
-/* Queues the tags when they differ from the last ones sent. */
-static void
-update_tags (GstIcecastSrc *src)
+static gboolean
+split_title_now (GstIcecastSrc *src)
 {
   gboolean split;
-  GstTagList *tags;
 
   GST_OBJECT_LOCK (src);
   split = src->split_title;
   GST_OBJECT_UNLOCK (src);
+  return split;
+}
+
+/* Queues the tags, made with @split for split-title, when they differ from
+ * the last ones sent. */
+static void
+update_tags (GstIcecastSrc *src, gboolean split)
+{
+  GstTagList *tags;
+
   src->tags_split = split;
   tags = current_tags (src, split);
   if (gst_tag_list_is_empty (tags)
@@ -647,9 +655,7 @@ handle_metadata (GstIcecastSrc *src, const guint8 *text, gsize size)
   STATE_LOCK (src);
   src->metadata_blocks++;
   STATE_UNLOCK (src);
-  GST_OBJECT_LOCK (src);
-  split = src->split_title;
-  GST_OBJECT_UNLOCK (src);
+  split = split_title_now (src);
   if (size == 0
       || (size == src->last_meta_size && split == src->tags_split
           && memcmp (text, src->last_meta, size) == 0))
@@ -686,7 +692,7 @@ handle_metadata (GstIcecastSrc *src, const guint8 *text, gsize size)
   }
   onair_icy_metadata_clear (&meta);
   if (changed || split != src->tags_split)
-    update_tags (src);
+    update_tags (src, split);
 }
 
 /* Connection */
@@ -890,7 +896,7 @@ connect_once (GstIcecastSrc *src, GCancellable *cancellable, Failure *f,
   }
   g_clear_pointer (&src->header_tags, gst_tag_list_unref);
   src->header_tags = tags_from_headers (reply);
-  update_tags (src);
+  update_tags (src, split_title_now (src));
 
   STATE_LOCK (src);
   src->connected = TRUE;
@@ -1084,8 +1090,6 @@ socket_read (GstIcecastSrc *src, struct iovec *iov, guint n_iov, GError **error)
   }
 }
 
-/* Fills the block from the socket: with a vector read when the intervals
- * allow it, otherwise plainly. */
 /* The plan's vectors go to the kernel as they are. */
 G_STATIC_ASSERT (sizeof (OnairIcyVector) == sizeof (struct iovec));
 G_STATIC_ASSERT (G_STRUCT_OFFSET (OnairIcyVector, data)
@@ -1093,6 +1097,8 @@ G_STATIC_ASSERT (G_STRUCT_OFFSET (OnairIcyVector, data)
 G_STATIC_ASSERT (G_STRUCT_OFFSET (OnairIcyVector, size)
     == G_STRUCT_OFFSET (struct iovec, iov_len));
 
+/* Fills the block from the socket: with a vector read when the intervals
+ * allow it, otherwise plainly. */
 static gssize
 read_socket_block (GstIcecastSrc *src, GError **error)
 {

@@ -178,6 +178,17 @@ layout_offsets (AsciiLayout layout, guint *r, guint *g, guint *b)
 static guint8 avx512vbmi_gather[ASCII_LAYOUT_XBGR + 1][64];
 static guint8 avx2_gather[ASCII_LAYOUT_XBGR + 1][32];
 
+/* The indices of one 32-bit lane: a zero, then R, G and B of the pixel
+ * whose bytes start at @base. */
+static void
+gather_lane (guint8 *indices, guint lane, guint base, const guint offsets[3])
+{
+  indices[lane * 4] = 0x80;
+  indices[lane * 4 + 1] = base + offsets[0];
+  indices[lane * 4 + 2] = base + offsets[1];
+  indices[lane * 4 + 3] = base + offsets[2];
+}
+
 static void
 vector_gather_build (void)
 {
@@ -185,18 +196,15 @@ vector_gather_build (void)
   guint lane;
 
   for (layout = ASCII_LAYOUT_RGB; layout <= ASCII_LAYOUT_XBGR; layout++) {
-    guint size = ascii_layout_pixel_size (layout), ro, go, bo;
+    guint size = ascii_layout_pixel_size (layout), rgb[3];
 
-    layout_offsets (layout, &ro, &go, &bo);
+    layout_offsets (layout, &rgb[0], &rgb[1], &rgb[2]);
     for (lane = 0; lane < 16; lane++) {
       /* 4-byte pixels use an in-lane shuffle, whose indices count from the
        * start of each 128-bit lane; 3-byte pixels a full-width permute. */
       guint base = size == 3 ? lane * 3 : (lane % 4) * 4;
 
-      avx512vbmi_gather[layout][lane * 4] = 0x80;
-      avx512vbmi_gather[layout][lane * 4 + 1] = base + ro;
-      avx512vbmi_gather[layout][lane * 4 + 2] = base + go;
-      avx512vbmi_gather[layout][lane * 4 + 3] = base + bo;
+      gather_lane (avx512vbmi_gather[layout], lane, base, rgb);
     }
     for (lane = 0; lane < 8; lane++) {
       /* AVX2 only shuffles within 128-bit lanes.  8 3-byte pixels are 24
@@ -208,10 +216,7 @@ vector_gather_build (void)
         base = lane < 4 ? lane * 3 : lane * 3 - 8;
       else
         base = (lane % 4) * 4;
-      avx2_gather[layout][lane * 4] = 0x80;
-      avx2_gather[layout][lane * 4 + 1] = base + ro;
-      avx2_gather[layout][lane * 4 + 2] = base + go;
-      avx2_gather[layout][lane * 4 + 3] = base + bo;
+      gather_lane (avx2_gather[layout], lane, base, rgb);
     }
   }
 }

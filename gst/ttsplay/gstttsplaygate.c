@@ -1223,6 +1223,9 @@ pushed:
       GST_ELEMENT_FLOW_ERROR (gate, ret);
     gst_pad_pause_task (gate->srcpad);
   }
+  /* What it queued was posted before the push. */
+  return;
+
 out:
   post_queued (gate, FALSE);
   return;
