@@ -16,6 +16,8 @@ ONAIR_PACKAGES=(
   meson ninja-build pkg-config gcc gettext
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   libsoup-3.0-dev
+  # the tests' support library reads JSON with json-glib
+  libjson-glib-dev
   # runtime and tests
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-pulseaudio gstreamer1.0-libav glib-networking
@@ -26,6 +28,8 @@ ONAIR_PACKAGES=(
   espeak-ng
   # fuzzing
   clang libclang-rt-14-dev
+  # tests/stress-run.sh keeps every core busy with it
+  stress-ng
 )
 
 onair_missing_packages() {

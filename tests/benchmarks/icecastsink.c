@@ -18,7 +18,7 @@
 #include <glib/gstdio.h>
 
 #include "onair-bench.h"
-#include "fixture-icecast.h"
+#include "icecast-service.h"
 
 #define STREAMS 50
 #define SECONDS 30

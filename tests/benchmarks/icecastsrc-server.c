@@ -12,19 +12,17 @@
  * every 16000 audio bytes (a title change every 16 blocks), as Icecast
  * sends it.  Prints the port it listens on, then serves until killed.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "icecastsrc-server.h"
+#include "loopback-server.h"
 
 #define METAINT 16000
 #define INTERVALS 16
@@ -92,10 +90,11 @@ send_all (int fd, const guint8 *data, gsize size)
   return TRUE;
 }
 
-static gpointer
-serve (gpointer data)
+static void
+serve (OnairLoopbackServer *server, GSocketConnection *conn, guint index,
+    gpointer data)
 {
-  int fd = GPOINTER_TO_INT (data);
+  int fd = g_socket_get_fd (g_socket_connection_get_socket (conn));
   gchar request[4096];
   gsize have = 0;
 
@@ -145,18 +144,15 @@ serve (gpointer data)
   }
 done:
   shutdown (fd, SHUT_RDWR);
-  close (fd);
-  return NULL;
 }
 
 int
 onair_bench_icy_serve (int argc, char **argv)
 {
+  OnairLoopbackServer *server;
+  GError *error = NULL;
   gchar *mp3 = NULL;
   gsize size = 0;
-  struct sockaddr_in addr = { 0 };
-  socklen_t len = sizeof (addr);
-  int listener, one = 1;
 
   if (argc < 3 || !g_file_get_contents (argv[1], &mp3, &size, NULL)
       || size == 0) {
@@ -169,24 +165,14 @@ onair_bench_icy_serve (int argc, char **argv)
   build_image ((const guint8 *) mp3, size);
   signal (SIGPIPE, SIG_IGN);
 
-  listener = socket (AF_INET, SOCK_STREAM, 0);
-  setsockopt (listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof (one));
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  if (bind (listener, (struct sockaddr *) &addr, sizeof (addr)) < 0
-      || listen (listener, 128) < 0
-      || getsockname (listener, (struct sockaddr *) &addr, &len) < 0) {
-    g_printerr ("cannot listen: %s\n", g_strerror (errno));
+  server = onair_loopback_server_new (0, ONAIR_LOOPBACK_THREAD_PER_CONNECTION,
+      serve, NULL, &error);
+  if (server == NULL) {
+    g_printerr ("cannot listen: %s\n", error->message);
     return 1;
   }
-  g_print ("%u\n", ntohs (addr.sin_port));
+  g_print ("%u\n", onair_loopback_server_port (server));
   fflush (stdout);
-  for (;;) {
-    int fd = accept (listener, NULL, NULL);
-
-    if (fd < 0)
-      continue;
-    g_thread_unref (g_thread_new ("serve", serve, GINT_TO_POINTER (fd)));
-  }
+  onair_loopback_server_wait_stop (server, -1);
   return 0;
 }

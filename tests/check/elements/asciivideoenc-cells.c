@@ -10,7 +10,7 @@
 #include "onair-check.h"
 #include "asciicells.h"
 #include "asciiwire.h"
-#include "asciivideoenc-ansi.h"
+#include "ansi-screen.h"
 
 #include <string.h>
 

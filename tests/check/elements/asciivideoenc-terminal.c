@@ -8,7 +8,7 @@
 #endif
 
 #include "onair-check.h"
-#include "asciivideoenc-ansi.h"
+#include "ansi-screen.h"
 
 #include <string.h>
 #include <unistd.h>

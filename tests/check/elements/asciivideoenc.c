@@ -7,7 +7,7 @@
 #endif
 
 #include "onair-check.h"
-#include "asciivideoenc-ansi.h"
+#include "ansi-screen.h"
 
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>

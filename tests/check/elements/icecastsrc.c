@@ -9,8 +9,8 @@
 #endif
 
 #include "onair-check.h"
-#include "fixture-icecast.h"
-#include "fixture-scripted.h"
+#include "icecast-service.h"
+#include "scripted-server.h"
 
 #include <string.h>
 

@@ -13,7 +13,7 @@
 #endif
 
 #include "onair-check.h"
-#include "fixture-pulse.h"
+#include "pulse-service.h"
 #include "tts-server.h"
 
 #include <string.h>

@@ -2,8 +2,8 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#ifndef __ONAIR_FIXTURE_PULSE_H__
-#define __ONAIR_FIXTURE_PULSE_H__
+#ifndef __ONAIR_PULSE_SERVICE_H__
+#define __ONAIR_PULSE_SERVICE_H__
 
 #include "onair-check.h"
 
@@ -31,4 +31,4 @@ gchar *onair_pulse_read_log (const OnairPulse *pulse);
 
 G_END_DECLS
 
-#endif /* __ONAIR_FIXTURE_PULSE_H__ */
+#endif /* __ONAIR_PULSE_SERVICE_H__ */

@@ -6,8 +6,7 @@
 #include "config.h"
 #endif
 
-#include "fixture-icecast.h"
-#include "onair-json.h"
+#include "icecast-service.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -268,7 +267,7 @@ status_page_complete (const OnairHttpReply *reply)
 
   if (reply == NULL || reply->status != 200)
     return FALSE;
-  root = onair_json_parse ((const gchar *) reply->body->data, reply->body->len,
+  root = onair_check_json ((const gchar *) reply->body->data, reply->body->len,
       NULL);
   if (root != NULL && g_variant_is_of_type (root, G_VARIANT_TYPE_VARDICT))
     icestats =
@@ -513,7 +512,7 @@ fetch_icestats (OnairIcecast *ice)
       ice->port);
   fail_unless (reply->status == 200, "/status-json.xsl answered %u %s",
       reply->status, GST_STR_NULL (reply->reason));
-  root = onair_json_parse ((const gchar *) reply->body->data, reply->body->len,
+  root = onair_check_json ((const gchar *) reply->body->data, reply->body->len,
       &error);
   fail_unless (root != NULL, "/status-json.xsl is not JSON (%s): %.*s",
       error != NULL ? error->message : "?", (int) reply->body->len,

@@ -6,7 +6,7 @@
 #include "config.h"
 #endif
 
-#include "fixture-pulse.h"
+#include "pulse-service.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,8 +3,8 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#ifndef __ONAIR_FIXTURE_SCRIPTED_H__
-#define __ONAIR_FIXTURE_SCRIPTED_H__
+#ifndef __ONAIR_SCRIPTED_SERVER_H__
+#define __ONAIR_SCRIPTED_SERVER_H__
 
 #include "onair-check.h"
 
@@ -57,4 +57,4 @@ GSocket *onair_scripted_socket (GIOStream *io);
 
 G_END_DECLS
 
-#endif /* __ONAIR_FIXTURE_SCRIPTED_H__ */
+#endif /* __ONAIR_SCRIPTED_SERVER_H__ */

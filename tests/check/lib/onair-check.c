@@ -8,6 +8,8 @@
 
 #include "onair-check.h"
 
+#include <json-glib/json-glib.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -665,4 +667,12 @@ onair_check_is_mpeg_audio (const guint8 *data, gsize size, guint min_frames)
     }
   }
   return FALSE;
+}
+
+GVariant *
+onair_check_json (const gchar *text, gssize length, GError **error)
+{
+  GVariant *v = json_gvariant_deserialize_data (text, length, NULL, error);
+
+  return v != NULL ? g_variant_ref_sink (v) : NULL;
 }

@@ -1,46 +1,18 @@
-/* gst-plugins-onair: a small ANSI screen model for the asciivideoenc tests
+/* gst-plugins-onair: a small ANSI screen model for the tests
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
- *
- * Plays bytes onto a grid the way a terminal would, for what asciivideoenc
- * and tmux's capture-pane emit: cursor home and positioning, CR, LF, erase
- * display, SGR colours (truecolor, 256, defaults, reset) and the private
- * modes for the cursor and auto-wrap.  Written apart from the encoder so
- * that the tests read its output back independently.
  */
-#ifndef __ASCIIVIDEOENC_ANSI_H__
-#define __ASCIIVIDEOENC_ANSI_H__
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
 
-#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* A colour as the screen holds it. */
-#define SCREEN_DEFAULT (-1)
-#define SCREEN_RGB(r, g, b) ((gint32) (0x1000000 | (r) << 16 | (g) << 8 | (b)))
-#define SCREEN_INDEX(n) ((gint32) (0x2000000 | (n)))
+#include "ansi-screen.h"
 
-typedef struct {
-  gchar ch[5]; /* one UTF-8 character, NUL-terminated; "" when never drawn */
-  gint32 fg;
-  gint32 bg;
-} ScreenCell;
-
-typedef struct {
-  guint width, height;
-  ScreenCell *cells;
-  guint row, col;
-  gint32 fg, bg;
-  gboolean cursor_visible;
-  gboolean autowrap;
-  guint clears; /* ESC[2J seen */
-  guint homes; /* ESC[H seen */
-  guint sgr_count; /* SGR sequences seen */
-  gboolean error; /* a byte sequence the model does not know */
-} Screen;
-
-static inline Screen *
+Screen *
 screen_new (guint width, guint height)
 {
   Screen *s = g_new0 (Screen, 1);
@@ -57,21 +29,21 @@ screen_new (guint width, guint height)
   return s;
 }
 
-static inline void
+void
 screen_free (Screen *s)
 {
   g_free (s->cells);
   g_free (s);
 }
 
-static inline ScreenCell *
+ScreenCell *
 screen_cell (Screen *s, guint row, guint col)
 {
   return &s->cells[(gsize) row * s->width + col];
 }
 
 /* Applies one SGR parameter list ("38;2;1;2;3", "0", ""). */
-static inline void
+static void
 screen_sgr (Screen *s, const gchar *params)
 {
   gchar **p = g_strsplit (params, ";", -1);
@@ -116,7 +88,7 @@ screen_sgr (Screen *s, const gchar *params)
   g_strfreev (p);
 }
 
-static inline void
+static void
 screen_put (Screen *s, const guint8 *ch, guint len)
 {
   if (s->col >= s->width) {
@@ -136,7 +108,7 @@ screen_put (Screen *s, const guint8 *ch, guint len)
   s->col++;
 }
 
-static inline void
+void
 screen_feed (Screen *s, const guint8 *data, gsize size)
 {
   gsize i = 0;
@@ -217,5 +189,3 @@ screen_feed (Screen *s, const guint8 *data, gsize size)
     }
   }
 }
-
-#endif /* __ASCIIVIDEOENC_ANSI_H__ */

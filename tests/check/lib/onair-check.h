@@ -99,6 +99,12 @@ gchar *onair_http_reply_header (const OnairHttpReply *reply, const gchar *name);
 void onair_http_reply_free (OnairHttpReply *reply);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OnairHttpReply, onair_http_reply_free);
 
+/* Reads one JSON document (a status page, a request body) with json-glib
+ * into a GVariant: object -> a{sv}, array -> av, integer -> x, other
+ * number -> d, string -> s, true/false -> b, null -> "mv".  Returns NULL and
+ * sets @error when @text is not JSON. */
+GVariant *onair_check_json (const gchar *text, gssize length, GError **error);
+
 /* TRUE when @data holds at least @min_frames consecutive MPEG audio frame
  * headers, each where the previous frame's length says it should be. */
 gboolean

@@ -2,8 +2,8 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#ifndef __ONAIR_FIXTURE_ICECAST_H__
-#define __ONAIR_FIXTURE_ICECAST_H__
+#ifndef __ONAIR_ICECAST_SERVICE_H__
+#define __ONAIR_ICECAST_SERVICE_H__
 
 #include "onair-check.h"
 
@@ -65,4 +65,4 @@ void onair_icecast_wait_mount (OnairIcecast *ice, const gchar *mount,
 
 G_END_DECLS
 
-#endif /* __ONAIR_FIXTURE_ICECAST_H__ */
+#endif /* __ONAIR_ICECAST_SERVICE_H__ */

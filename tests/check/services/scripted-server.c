@@ -7,21 +7,17 @@
 #endif
 
 #include <string.h>
-#include <sys/socket.h>
 
-#include "fixture-scripted.h"
+#include "loopback-server.h"
+#include "scripted-server.h"
 
 struct _OnairScripted {
   OnairScriptedServe serve;
   gpointer data;
-  GSocketListener *listener;
-  guint16 port;
-  GThread *thread;
+  OnairLoopbackServer *loopback;
   GTlsCertificate *certificate;
   GMutex lock;
   GCond cond;
-  gboolean quit;
-  guint connections;
   GPtrArray *requests;
   gboolean handshake_failed;
 };
@@ -44,12 +40,16 @@ read_request (GInputStream *in)
 }
 
 static void
-serve_connection (OnairScripted *server, GSocketConnection *conn, guint index)
+serve_connection (OnairLoopbackServer *loopback, GSocketConnection *conn,
+    guint index, gpointer data)
 {
+  OnairScripted *server = data;
   GIOStream *io = G_IO_STREAM (conn);
   GIOStream *tls = NULL;
   gchar *request;
 
+  if (onair_loopback_server_stopping (loopback))
+    return;
   g_socket_set_timeout (g_socket_connection_get_socket (conn), 30);
   if (server->certificate != NULL) {
     tls = g_tls_server_connection_new (io, server->certificate, NULL);
@@ -75,30 +75,6 @@ serve_connection (OnairScripted *server, GSocketConnection *conn, guint index)
     g_io_stream_close (tls, NULL, NULL);
     g_object_unref (tls);
   }
-}
-
-static gpointer
-server_thread (gpointer data)
-{
-  OnairScripted *server = data;
-  GSocketConnection *conn;
-
-  while ((conn = g_socket_listener_accept (server->listener, NULL, NULL, NULL))
-      != NULL) {
-    guint index;
-
-    g_mutex_lock (&server->lock);
-    index = ++server->connections;
-    g_cond_broadcast (&server->cond);
-    g_mutex_unlock (&server->lock);
-    if (!onair_scripted_quitting (server))
-      serve_connection (server, conn, index);
-    g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
-    g_object_unref (conn);
-    if (onair_scripted_quitting (server))
-      break;
-  }
-  return NULL;
 }
 
 static GTlsCertificate *
@@ -133,56 +109,27 @@ onair_scripted_start (OnairScriptedFlags flags, OnairScriptedServe serve,
     gpointer data)
 {
   OnairScripted *server = g_new0 (OnairScripted, 1);
-  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-      G_SOCKET_PROTOCOL_TCP, NULL);
-  GInetAddress *loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  GSocketAddress *address;
   GError *error = NULL;
 
   server->serve = serve;
   server->data = data;
-  server->port = onair_check_free_port ();
   if (flags & ONAIR_SCRIPTED_TLS)
     server->certificate = make_certificate ();
-  fail_unless (socket != NULL);
-  /* Set before listening, so that accepted sockets inherit it. */
-  if (flags & ONAIR_SCRIPTED_SMALL_WINDOW)
-    g_socket_set_option (socket, SOL_SOCKET, SO_RCVBUF, 4096, NULL);
-  address = g_inet_socket_address_new (loopback, server->port);
-  fail_unless (g_socket_bind (socket, address, TRUE, &error)
-          && g_socket_listen (socket, &error),
-      "scripted server: %s", error ? error->message : "");
-  server->listener = g_socket_listener_new ();
-  fail_unless (
-      g_socket_listener_add_socket (server->listener, socket, NULL, NULL));
-  g_object_unref (address);
-  g_object_unref (loopback);
-  g_object_unref (socket);
   server->requests = g_ptr_array_new_with_free_func (g_free);
   g_mutex_init (&server->lock);
   g_cond_init (&server->cond);
-  server->thread = g_thread_new ("onair-scripted", server_thread, server);
+  server->loopback = onair_loopback_server_new (0,
+      (flags & ONAIR_SCRIPTED_SMALL_WINDOW) ? ONAIR_LOOPBACK_SMALL_WINDOW : 0,
+      serve_connection, server, &error);
+  fail_unless (server->loopback != NULL, "scripted server: %s",
+      error != NULL ? error->message : "");
   return server;
 }
 
 void
 onair_scripted_free (OnairScripted *server)
 {
-  GSocketClient *client = g_socket_client_new ();
-  GSocketConnection *poke;
-
-  g_mutex_lock (&server->lock);
-  server->quit = TRUE;
-  g_cond_broadcast (&server->cond);
-  g_mutex_unlock (&server->lock);
-  /* Wakes a thread waiting in accept. */
-  poke = g_socket_client_connect_to_host (client, "127.0.0.1", server->port,
-      NULL, NULL);
-  g_clear_object (&poke);
-  g_object_unref (client);
-  g_thread_join (server->thread);
-  g_socket_listener_close (server->listener);
-  g_object_unref (server->listener);
+  onair_loopback_server_free (server->loopback);
   g_ptr_array_unref (server->requests);
   g_clear_object (&server->certificate);
   g_mutex_clear (&server->lock);
@@ -193,25 +140,21 @@ onair_scripted_free (OnairScripted *server)
 guint16
 onair_scripted_port (OnairScripted *server)
 {
-  return server->port;
+  return onair_loopback_server_port (server->loopback);
 }
 
 gchar *
 onair_scripted_location (OnairScripted *server, const gchar *scheme,
     const gchar *path)
 {
-  return g_strdup_printf ("%s://127.0.0.1:%u%s", scheme, server->port, path);
+  return g_strdup_printf ("%s://127.0.0.1:%u%s", scheme,
+      onair_loopback_server_port (server->loopback), path);
 }
 
 guint
 onair_scripted_connections (OnairScripted *server)
 {
-  guint n;
-
-  g_mutex_lock (&server->lock);
-  n = server->connections;
-  g_mutex_unlock (&server->lock);
-  return n;
+  return onair_loopback_server_connections (server->loopback);
 }
 
 guint
@@ -251,21 +194,13 @@ onair_scripted_handshake_failed (OnairScripted *server)
 gboolean
 onair_scripted_quitting (OnairScripted *server)
 {
-  gboolean quit;
-
-  g_mutex_lock (&server->lock);
-  quit = server->quit;
-  g_mutex_unlock (&server->lock);
-  return quit;
+  return onair_loopback_server_stopping (server->loopback);
 }
 
 void
 onair_scripted_wait_quit (OnairScripted *server)
 {
-  g_mutex_lock (&server->lock);
-  while (!server->quit)
-    g_cond_wait (&server->cond, &server->lock);
-  g_mutex_unlock (&server->lock);
+  onair_loopback_server_wait_stop (server->loopback, -1);
 }
 
 GSocket *
