@@ -69,7 +69,9 @@ if onair_build build-sanitize -Dwerror=true -Db_sanitize=address,undefined \
   rm -f build-sanitize/meson-logs/testlog.json
   # The plugin scanner is not instrumented: plugins load in-process, each
   # test with its own registry (set by tests/check/meson.build).
-  GST_REGISTRY_FORK=no \
+  # Instrumented code runs several times slower: every bound on a wait (meson's,
+  # check's and the tests' own) is three times as long.
+  GST_REGISTRY_FORK=no CK_TIMEOUT_MULTIPLIER=3 \
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_odr_violation=0:fast_unwind_on_malloc=0 \
   LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0" \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

@@ -365,13 +365,26 @@ quit_loop (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+guint
+onair_check_scaled_ms (guint timeout_ms)
+{
+  const gchar *env = g_getenv ("CK_TIMEOUT_MULTIPLIER");
+  gdouble factor = env != NULL ? g_ascii_strtod (env, NULL) : 1.0;
+
+  if (!(factor > 1.0))
+    return timeout_ms;
+  return (guint) MIN (timeout_ms * factor, (gdouble) G_MAXUINT);
+}
+
 gboolean
 onair_check_wait_until (OnairCheckCondition fn, gpointer user_data,
     guint timeout_ms, const gchar *what)
 {
   GMainContext *context = g_main_context_ref_thread_default ();
-  gint64 deadline =
-      g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
+  gint64 deadline;
+
+  timeout_ms = onair_check_scaled_ms (timeout_ms);
+  deadline = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
   gboolean met;
 
   while (!(met = fn (user_data)) && g_get_monotonic_time () < deadline) {
@@ -410,7 +423,10 @@ void
 onair_check_loop_run (GMainLoop *loop, guint timeout_ms)
 {
   LoopGuard guard = { loop, FALSE };
-  GSource *timeout = g_timeout_source_new (timeout_ms);
+  GSource *timeout;
+
+  timeout_ms = onair_check_scaled_ms (timeout_ms);
+  timeout = g_timeout_source_new (timeout_ms);
 
   g_source_set_callback (timeout, loop_timed_out, &guard, NULL);
   g_source_attach (timeout, g_main_loop_get_context (loop));
@@ -427,6 +443,7 @@ onair_check_wait_message (GstElement *pipeline, GstMessageType types,
   GstBus *bus = gst_element_get_bus (pipeline);
   GstMessage *msg;
 
+  timeout_ms = onair_check_scaled_ms (timeout_ms);
   msg = gst_bus_timed_pop_filtered (bus, timeout_ms * GST_MSECOND,
       types | GST_MESSAGE_ERROR);
   gst_object_unref (bus);

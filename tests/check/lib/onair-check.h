@@ -53,6 +53,13 @@ gchar *onair_check_child_env_prefix (void);
 /* A TCP port on 127.0.0.1 that nothing listens on right now. */
 guint16 onair_check_free_port (void);
 
+/* A bound on how long a test waits for something that must happen, scaled
+ * by CK_TIMEOUT_MULTIPLIER (as check scales its test timeouts) for slow
+ * settings such as a sanitizer build on a loaded machine.  Every wait below
+ * applies it; a test with a deadline of its own applies it too.  Never for
+ * a duration that is part of what a test does (how long to record, say). */
+guint onair_check_scaled_ms (guint timeout_ms);
+
 /* Waits until @fn returns TRUE, iterating the thread-default main context
  * between calls, or fails the test after @timeout_ms with @what in the
  * message.  Returns TRUE when the condition was met. */
