@@ -27,6 +27,11 @@
  *     asciivideoenc mode=3 columns=200 rows=84 ! filesink location=cells.bin
  * ]|
  * Writes the INIT header and 30 ASCILINE frames of 200x84 colour cells.
+ *
+ * A frame is dropped only when the base class's `qos` property is on and
+ * the frame's deadline downstream has passed when it arrives.
+ * #GstAsciiVideoEnc:stats counts the frames encoded and dropped and times
+ * each encoding.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -70,6 +75,19 @@ typedef struct {
   gboolean half_blocks;
 } OutputSettings;
 
+/* Counters since the element last started.  The encode time of a frame is
+ * the time encode_frame() takes: the output buffer, the cell kernel and,
+ * for text output, writing the text. */
+typedef struct {
+  guint64 encoded;
+  guint64 dropped;
+  guint64 encoded_bytes;
+  GstClockTime last_time;
+  GstClockTime min_time;
+  GstClockTime max_time;
+  GstClockTime total_time;
+} EncodeStats;
+
 struct _GstAsciiVideoEnc {
   GstVideoEncoder parent;
 
@@ -83,6 +101,8 @@ struct _GstAsciiVideoEnc {
   /* Set by a property change, taken by the streaming thread. */
   gboolean tables_changed;
   gboolean output_changed;
+  /* Written by the streaming thread, read by the stats property. */
+  EncodeStats stats;
 
   /* Streaming thread only. */
   GstVideoCodecState *input_state;
@@ -115,6 +135,7 @@ enum {
   PROP_CONTRAST,
   PROP_GAMMA,
   PROP_INVERT,
+  PROP_STATS,
 };
 
 #define SINK_FORMATS                                                           \
@@ -538,6 +559,42 @@ encode_frame (GstAsciiVideoEnc *self, GstVideoCodecFrame *frame,
   return GST_FLOW_OK;
 }
 
+static void
+count_encoded (GstAsciiVideoEnc *self, GstClockTime elapsed, gsize bytes)
+{
+  EncodeStats *stats = &self->stats;
+
+  GST_OBJECT_LOCK (self);
+  stats->encoded++;
+  stats->encoded_bytes += bytes;
+  stats->last_time = elapsed;
+  stats->total_time += elapsed;
+  if (stats->encoded == 1 || elapsed < stats->min_time)
+    stats->min_time = elapsed;
+  if (elapsed > stats->max_time)
+    stats->max_time = elapsed;
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* With the base class's qos property on, a frame whose deadline downstream
+ * has already passed is not encoded.  Its index stays used, so that a
+ * client still times the next frames right. */
+static GstFlowReturn
+drop_late_frame (GstAsciiVideoEnc *self, GstVideoCodecFrame *frame,
+    GstClockTimeDiff time_left)
+{
+  GST_DEBUG_OBJECT (self,
+      "dropping frame %u, %" GST_STIME_FORMAT " past its deadline", self->index,
+      GST_STIME_ARGS (-time_left));
+  GST_OBJECT_LOCK (self);
+  self->stats.dropped++;
+  GST_OBJECT_UNLOCK (self);
+  self->index++;
+  /* Without an output buffer the base class drops the frame and posts a
+   * QoS message. */
+  return gst_video_encoder_finish_frame (GST_VIDEO_ENCODER (self), frame);
+}
+
 static GstFlowReturn
 gst_ascii_video_enc_handle_frame (GstVideoEncoder *encoder,
     GstVideoCodecFrame *frame)
@@ -545,6 +602,8 @@ gst_ascii_video_enc_handle_frame (GstVideoEncoder *encoder,
   GstAsciiVideoEnc *self = GST_ASCII_VIDEO_ENC (encoder);
   GstVideoFrame vframe;
   gboolean output_changed, tables_changed;
+  GstClockTimeDiff time_left;
+  GstClockTime start;
   GstFlowReturn ret;
 
   GST_OBJECT_LOCK (self);
@@ -560,6 +619,10 @@ gst_ascii_video_enc_handle_frame (GstVideoEncoder *encoder,
     build_tables (self);
   }
 
+  time_left = gst_video_encoder_get_max_encode_time (encoder, frame);
+  if (time_left < 0)
+    return drop_late_frame (self, frame, time_left);
+
   if (!gst_video_frame_map (&vframe, &self->input_state->info,
           frame->input_buffer, GST_MAP_READ)) {
     GST_ELEMENT_ERROR (self, STREAM, ENCODE,
@@ -569,8 +632,12 @@ gst_ascii_video_enc_handle_frame (GstVideoEncoder *encoder,
     gst_video_codec_frame_unref (frame);
     return GST_FLOW_ERROR;
   }
+  start = gst_util_get_timestamp ();
   ret = encode_frame (self, frame, GST_VIDEO_FRAME_PLANE_DATA (&vframe, 0),
       GST_VIDEO_FRAME_PLANE_STRIDE (&vframe, 0));
+  if (ret == GST_FLOW_OK)
+    count_encoded (self, gst_util_get_timestamp () - start,
+        gst_buffer_get_size (frame->output_buffer));
   gst_video_frame_unmap (&vframe);
   if (ret != GST_FLOW_OK) {
     gst_video_codec_frame_unref (frame);
@@ -624,6 +691,9 @@ gst_ascii_video_enc_start (GstVideoEncoder *encoder)
   self->index = 0;
   self->sent_frame = FALSE;
   self->last_end = GST_CLOCK_TIME_NONE;
+  GST_OBJECT_LOCK (self);
+  memset (&self->stats, 0, sizeof self->stats);
+  GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
 
@@ -734,6 +804,21 @@ gst_ascii_video_enc_set_property (GObject *object, guint prop_id,
     ask_upstream_to_renegotiate (self);
 }
 
+static GstStructure *
+gst_ascii_video_enc_locked_stats (GstAsciiVideoEnc *self)
+{
+  const EncodeStats *stats = &self->stats;
+
+  return gst_structure_new ("asciivideoenc-stats", "encoded", G_TYPE_UINT64,
+      stats->encoded, "dropped", G_TYPE_UINT64, stats->dropped, "encoded-bytes",
+      G_TYPE_UINT64, stats->encoded_bytes, "last-encode-time", G_TYPE_UINT64,
+      stats->last_time, "min-encode-time", G_TYPE_UINT64, stats->min_time,
+      "average-encode-time", G_TYPE_UINT64,
+      stats->encoded > 0 ? stats->total_time / stats->encoded : 0,
+      "max-encode-time", G_TYPE_UINT64, stats->max_time, "kernel",
+      G_TYPE_STRING, ascii_cells_implementation (), NULL);
+}
+
 static void
 gst_ascii_video_enc_get_property (GObject *object, guint prop_id, GValue *value,
     GParamSpec *pspec)
@@ -777,6 +862,9 @@ gst_ascii_video_enc_get_property (GObject *object, guint prop_id, GValue *value,
       break;
     case PROP_INVERT:
       g_value_set_boolean (value, self->tone.invert);
+      break;
+    case PROP_STATS:
+      g_value_take_boxed (value, gst_ascii_video_enc_locked_stats (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -898,6 +986,21 @@ gst_ascii_video_enc_class_init (GstAsciiVideoEncClass *klass)
           "Dark pixels get the dense characters, for dark text on a light "
           "background (default false)",
           DEFAULT_INVERT, rw));
+  /**
+   * GstAsciiVideoEnc:stats:
+   *
+   * `encoded` and `dropped` (frames), `encoded-bytes`, the encode time of a
+   * frame in ns (`last-encode-time`, `min-encode-time`,
+   * `average-encode-time`, `max-encode-time`) and `kernel`, the cell kernel
+   * in use.  The counters start from zero each time the element starts.
+   * A frame is dropped only with the base class's `qos` property on, when
+   * its deadline downstream has passed before it is encoded.
+   */
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "Frames encoded and dropped, and encode times (ns), as a "
+          "GstStructure",
+          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_set_static_metadata (element_class, "ASCII video encoder",
       "Codec/Encoder/Video",

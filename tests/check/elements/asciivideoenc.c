@@ -1066,6 +1066,178 @@ GST_START_TEST (test_text_format)
 
 GST_END_TEST;
 
+/* Statistics */
+
+static GstStructure *
+encoder_stats (GstElement *enc)
+{
+  GstStructure *stats = NULL;
+
+  g_object_get (enc, "stats", &stats, NULL);
+  fail_unless (stats != NULL);
+  fail_unless (gst_structure_has_name (stats, "asciivideoenc-stats"));
+  return stats;
+}
+
+static guint64
+stats_u64 (const GstStructure *stats, const gchar *field)
+{
+  guint64 v = 0;
+
+  fail_unless (gst_structure_get_uint64 (stats, field, &v),
+      "stats have no guint64 %s", field);
+  return v;
+}
+
+/* Frame @n of a 30/1 stream: PTS n/30 s, so that QoS can judge it. */
+static GstBuffer *
+timed_frame (const Picture *p, guint n)
+{
+  GstBuffer *b = picture_to_buffer (p, "RGB");
+
+  GST_BUFFER_PTS (b) = gst_util_uint64_scale (n, GST_SECOND, 30);
+  GST_BUFFER_DURATION (b) = gst_util_uint64_scale (1, GST_SECOND, 30);
+  return b;
+}
+
+/* Every frame pushed is counted once, with its bytes and an encode time;
+ * the counters start again when the element starts again. */
+GST_START_TEST (test_stats_count_frames_and_times)
+{
+  static const gchar *const outputs[] = { "", "mode=1", "format=ansi",
+    "format=text" };
+  g_autoptr (Picture) p = hand_picture ();
+  guint i, n;
+
+  for (i = 0; i < G_N_ELEMENTS (outputs); i++) {
+    GstHarness *h = encoder_new (outputs[i], "RGB", 3, 2, 30, 1);
+    GstStructure *stats = encoder_stats (encoder_of (h));
+    guint64 bytes = 0, min, avg, max, last;
+    const gchar *kernel;
+
+    GST_INFO ("output \"%s\"", outputs[i]);
+    fail_unless_equals_uint64 (stats_u64 (stats, "encoded"), 0);
+    fail_unless_equals_uint64 (stats_u64 (stats, "max-encode-time"), 0);
+    gst_structure_free (stats);
+
+    for (n = 0; n < 7; n++) {
+      GstBuffer *b;
+
+      fail_unless_equals_int (gst_harness_push (h, timed_frame (p, n)),
+          GST_FLOW_OK);
+      while ((b = gst_harness_try_pull (h)) != NULL) {
+        if (!GST_BUFFER_FLAG_IS_SET (b, GST_BUFFER_FLAG_HEADER))
+          bytes += gst_buffer_get_size (b);
+        gst_buffer_unref (b);
+      }
+    }
+
+    stats = encoder_stats (encoder_of (h));
+    GST_INFO ("%" GST_PTR_FORMAT, stats);
+    fail_unless_equals_uint64 (stats_u64 (stats, "encoded"), 7);
+    fail_unless_equals_uint64 (stats_u64 (stats, "dropped"), 0);
+    fail_unless_equals_uint64 (stats_u64 (stats, "encoded-bytes"), bytes);
+    last = stats_u64 (stats, "last-encode-time");
+    min = stats_u64 (stats, "min-encode-time");
+    avg = stats_u64 (stats, "average-encode-time");
+    max = stats_u64 (stats, "max-encode-time");
+    fail_unless (min > 0, "min-encode-time is 0");
+    fail_unless (min <= avg && avg <= max,
+        "min %" G_GUINT64_FORMAT " avg %" G_GUINT64_FORMAT
+        " max %" G_GUINT64_FORMAT,
+        min, avg, max);
+    fail_unless (min <= last && last <= max);
+    kernel = gst_structure_get_string (stats, "kernel");
+    fail_unless (kernel != NULL);
+    fail_unless (g_strv_contains ((const gchar *const[]){ "avx512vbmi", "avx2",
+                                      "portable", NULL },
+                     kernel),
+        "kernel \"%s\"", kernel);
+    gst_structure_free (stats);
+
+    /* Still readable once stopped; zero again after the next start. */
+    gst_element_set_state (encoder_of (h), GST_STATE_READY);
+    stats = encoder_stats (encoder_of (h));
+    fail_unless_equals_uint64 (stats_u64 (stats, "encoded"), 7);
+    gst_structure_free (stats);
+    gst_element_set_state (encoder_of (h), GST_STATE_PLAYING);
+    stats = encoder_stats (encoder_of (h));
+    fail_unless_equals_uint64 (stats_u64 (stats, "encoded"), 0);
+    fail_unless_equals_uint64 (stats_u64 (stats, "encoded-bytes"), 0);
+    fail_unless_equals_uint64 (stats_u64 (stats, "min-encode-time"), 0);
+    fail_unless_equals_uint64 (stats_u64 (stats, "average-encode-time"), 0);
+    gst_structure_free (stats);
+    gst_harness_teardown (h);
+  }
+}
+
+GST_END_TEST;
+
+/* Tells the encoder, as a sink would, that frames before @earliest are too
+ * late: the base class takes timestamp + 2 * diff + one frame as the
+ * earliest time a frame can still be shown. */
+static void
+send_late_qos (GstHarness *h, GstClockTime earliest)
+{
+  GstClockTimeDiff diff = (GstClockTimeDiff) earliest / 2;
+
+  fail_unless (gst_harness_push_upstream_event (h,
+      gst_event_new_qos (GST_QOS_TYPE_UNDERFLOW, 2.0, diff, 0)));
+}
+
+/* With qos on, frames whose deadline has passed are dropped and counted,
+ * and the next frame keeps the index it would have had; with qos off (the
+ * default) the same QoS event drops nothing. */
+GST_START_TEST (test_stats_count_qos_drops)
+{
+  g_autoptr (Picture) p = hand_picture ();
+  GstHarness *h = encoder_new ("qos=true", "RGB", 3, 2, 30, 1);
+  GstStructure *stats;
+  GstBuffer *b;
+  guint n;
+
+  b = push_and_pull (h, timed_frame (p, 0));
+  fail_unless (GST_BUFFER_FLAG_IS_SET (b, GST_BUFFER_FLAG_HEADER));
+  gst_buffer_unref (b);
+  b = gst_harness_pull (h);
+  fail_unless_equals_int (frame_index (b), 0);
+  gst_buffer_unref (b);
+
+  /* Frames 1-3 (up to 0.1 s) are late, frame 60 (2 s) is not. */
+  send_late_qos (h, GST_SECOND);
+  for (n = 1; n <= 3; n++)
+    fail_unless_equals_int (gst_harness_push (h, timed_frame (p, n)),
+        GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
+  b = push_and_pull (h, timed_frame (p, 60));
+  fail_unless_equals_int (frame_index (b), 4);
+  gst_buffer_unref (b);
+
+  stats = encoder_stats (encoder_of (h));
+  GST_INFO ("%" GST_PTR_FORMAT, stats);
+  fail_unless_equals_uint64 (stats_u64 (stats, "encoded"), 2);
+  fail_unless_equals_uint64 (stats_u64 (stats, "dropped"), 3);
+  gst_structure_free (stats);
+  gst_harness_teardown (h);
+
+  h = encoder_new ("", "RGB", 3, 2, 30, 1);
+  gst_buffer_unref (push_and_pull (h, timed_frame (p, 0)));
+  gst_buffer_unref (gst_harness_pull (h));
+  send_late_qos (h, GST_SECOND);
+  for (n = 1; n <= 3; n++) {
+    b = push_and_pull (h, timed_frame (p, n));
+    fail_unless_equals_int (frame_index (b), n);
+    gst_buffer_unref (b);
+  }
+  stats = encoder_stats (encoder_of (h));
+  fail_unless_equals_uint64 (stats_u64 (stats, "encoded"), 4);
+  fail_unless_equals_uint64 (stats_u64 (stats, "dropped"), 0);
+  gst_structure_free (stats);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* Bad input */
 
 static guint ramp_warnings;
@@ -1229,6 +1401,8 @@ asciivideoenc_suite (void)
   tcase_add_test (tc, test_ansi_reads_back);
   tcase_add_test (tc, test_ansi_half_blocks_grey);
   tcase_add_test (tc, test_text_format);
+  tcase_add_test (tc, test_stats_count_frames_and_times);
+  tcase_add_test (tc, test_stats_count_qos_drops);
   tcase_add_test (tc, test_bad_ramp_is_refused);
   tcase_add_test (tc, test_mode_out_of_range);
   tcase_add_test (tc, test_unsupported_input_is_refused);
