@@ -1498,8 +1498,8 @@ gst_timed_tee_stats (GstTimedTee *tee)
       onair_retention_span (tee->ring), "buffered-bytes", G_TYPE_UINT64,
       onair_retention_bytes (tee->ring), "buffered-buffers", G_TYPE_UINT,
       onair_retention_buffers (tee->ring), "current-position", G_TYPE_UINT64,
-      tee->current_pts, "num-src-pads", G_TYPE_INT, (gint) tee->pads->len,
-      "pushed", G_TYPE_UINT64, pushed, "dropped", G_TYPE_UINT64, dropped, NULL);
+      tee->current_pts, "num-src-pads", G_TYPE_UINT, tee->pads->len, "pushed",
+      G_TYPE_UINT64, pushed, "dropped", G_TYPE_UINT64, dropped, NULL);
   gst_structure_take_value (s, "pads", &pads);
   return s;
 }
