@@ -491,15 +491,18 @@ value_end (const gchar *v, const gchar *end, const gchar **next)
   return end;
 }
 
+/* TRUE when decoded @text holds no control character: C0 but tab, DEL and
+ * C1 (U+0080 to U+009F), however they were written (raw bytes, UTF-8 or a
+ * reference). */
 static gboolean
-is_text (const gchar *v, gsize size)
+is_text (const gchar *text)
 {
-  gsize i;
+  const gchar *p;
 
-  for (i = 0; i < size; i++) {
-    guint8 b = (guint8) v[i];
+  for (p = text; *p != '\0'; p = g_utf8_next_char (p)) {
+    gunichar c = g_utf8_get_char (p);
 
-    if ((b < 0x20 && b != '\t') || b == 0x7F)
+    if ((c < 0x20 && c != '\t') || (c >= 0x7F && c <= 0x9F))
       return FALSE;
   }
   return TRUE;
@@ -526,7 +529,7 @@ onair_icy_parse_metadata (const guint8 *text, gsize size, OnairIcyMetadata *out)
     v = p + key_len;
     v_end = value_end (v, end, &next);
     any = TRUE;
-    if (is_text (v, (gsize) (v_end - v))) {
+    {
       gchar **slot = NULL;
       gboolean *has = NULL;
 
@@ -540,9 +543,14 @@ onair_icy_parse_metadata (const guint8 *text, gsize size, OnairIcyMetadata *out)
         has = &out->has_url;
       }
       if (slot != NULL && !*has) {
-        *has = TRUE;
-        *slot = onair_icy_text_to_utf8 (v, (gsize) (v_end - v));
-        g_strstrip (*slot);
+        gchar *value = onair_icy_text_to_utf8 (v, (gsize) (v_end - v));
+
+        if (is_text (value)) {
+          *has = TRUE;
+          *slot = g_strstrip (value);
+        } else {
+          g_free (value);
+        }
       }
     }
     p = next;

@@ -130,8 +130,9 @@ typedef struct {
  * to the "';" that is followed by the next "Key='" or, failing that, the
  * last "';" (titles may hold "';"); bytes are read as UTF-8 when valid,
  * otherwise as Windows-1252 (Latin-1 where 1252 has no character); &#NNNN;
- * and &#xHHHH; references are decoded.  Values holding control characters
- * are not text and are dropped.  FALSE when the block holds no field. */
+ * and &#xHHHH; references are decoded.  Values holding a control character
+ * once decoded (C0 but tab, DEL, C1), whether as a byte or a reference, are
+ * not text and are dropped.  FALSE when the block holds no field. */
 gboolean onair_icy_parse_metadata (const guint8 *text, gsize size,
     OnairIcyMetadata *out);
 void onair_icy_metadata_clear (OnairIcyMetadata *meta);

@@ -91,6 +91,20 @@ parse_vectors (guint metaint, const guint8 *data, gsize size, gsize chunk,
   g_free (icy);
 }
 
+/* Text holds no control character: C0 but tab, DEL, C1. */
+static void
+assert_no_control (const gchar *text)
+{
+  const gchar *p;
+
+  for (p = text; *p != '\0'; p = g_utf8_next_char (p)) {
+    gunichar c = g_utf8_get_char (p);
+
+    g_assert (c >= 0x20 || c == '\t');
+    g_assert (c < 0x7F || c > 0x9F);
+  }
+}
+
 static void
 check_metadata (const guint8 *text, gsize size)
 {
@@ -101,6 +115,7 @@ check_metadata (const guint8 *text, gsize size)
       gchar *artist = NULL, *title = NULL;
 
       g_assert (g_utf8_validate (meta.title, -1, NULL));
+      assert_no_control (meta.title);
       if (onair_icy_split_title (meta.title, &artist, &title)) {
         g_assert (*artist != '\0' && *title != '\0');
         g_free (artist);
@@ -108,6 +123,8 @@ check_metadata (const guint8 *text, gsize size)
       }
     }
     g_assert (meta.url == NULL || g_utf8_validate (meta.url, -1, NULL));
+    if (meta.url != NULL)
+      assert_no_control (meta.url);
   }
   g_assert (meta.has_title || meta.title == NULL);
   onair_icy_metadata_clear (&meta);

@@ -579,9 +579,9 @@ GST_START_TEST (test_titles)
       "Artist - It's a 'quoted'; title");
   assert_title ("StreamTitle='a';b';StreamUrl='u';", "a';b");
   assert_title ("StreamTitle='Caf\xe9';", "Caf\xc3\xa9");
-  /* Windows-1252, and its five holes read as Latin-1 */
-  assert_title ("StreamTitle='\x80 \x93q\x94 \x81';",
-      "\xe2\x82\xac \xe2\x80\x9cq\xe2\x80\x9d \xc2\x81");
+  /* Windows-1252 */
+  assert_title ("StreamTitle='\x80 \x93q\x94 \xe9';",
+      "\xe2\x82\xac \xe2\x80\x9cq\xe2\x80\x9d \xc3\xa9");
   assert_title ("StreamTitle='J\xc3\xb3ga';", "J\xc3\xb3ga");
   assert_title ("StreamTitle='&#8364; &#x20AC; &#X20ac;';",
       "\xe2\x82\xac \xe2\x82\xac \xe2\x82\xac");
@@ -640,6 +640,43 @@ GST_START_TEST (test_non_text_metadata)
           &meta));
   fail_unless (meta.title == NULL);
   onair_icy_metadata_clear (&meta);
+}
+
+GST_END_TEST;
+
+/* A control character is one once decoded: C0, DEL and C1, whether a raw
+ * byte, UTF-8 or a reference, and whatever the 8-bit table maps a byte to
+ * (1252's five holes are C1 controls). */
+GST_START_TEST (test_control_characters_after_decoding)
+{
+  static const gchar *const blocks[] = {
+    "StreamTitle='a&#155;b';", /* U+009B, the C1 CSI */
+    "StreamTitle='a&#x9b;b';",
+    "StreamTitle='a&#127;b';", /* DEL */
+    "StreamTitle='a\x81"
+    "b';", /* a 1252 hole: U+0081 */
+    "StreamTitle='Caf\xe9 \x9d';", /* another hole, in 8-bit text */
+    "StreamTitle='a\xc2\x9b"
+    "b';", /* U+009B as UTF-8 */
+    "StreamTitle='a\x7f';",
+  };
+  OnairIcyMetadata meta;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (blocks); i++) {
+    fail_unless (onair_icy_parse_metadata ((const guint8 *) blocks[i],
+        strlen (blocks[i]), &meta));
+    fail_unless (meta.title == NULL && !meta.has_title,
+        "%s gave the title \"%s\"", blocks[i], GST_STR_NULL (meta.title));
+    onair_icy_metadata_clear (&meta);
+  }
+  /* A reference to a C0 control is no character: it stays as written. */
+  assert_title ("StreamTitle='a&#27;[2J';", "a&#27;[2J");
+  /* The characters next to them are text. */
+  assert_title ("StreamTitle='a&#160;b\tc&#x7E;';",
+      "a\xc2\xa0"
+      "b\tc~");
+  assert_title ("StreamTitle='\xc2\xa0\xe2\x82\xac';", "\xc2\xa0\xe2\x82\xac");
 }
 
 GST_END_TEST;
@@ -723,6 +760,7 @@ icecastsrc_icy_suite (void)
   tcase_add_test (tc, test_titles);
   tcase_add_test (tc, test_url_and_other_fields);
   tcase_add_test (tc, test_non_text_metadata);
+  tcase_add_test (tc, test_control_characters_after_decoding);
   tcase_add_test (tc, test_split_title);
   tcase_add_test (tc, test_metaint_header);
   return s;
