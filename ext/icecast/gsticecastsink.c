@@ -82,6 +82,11 @@ struct _GstIcecastSink {
   gchar *mount;
   gchar *username;
   gchar *password;
+  /* What the location brought: they replace username, password and tls
+   * while it lasts, and end with it (see set_location) */
+  gchar *location_user;
+  gchar *location_password;
+  gboolean location_tls;
   GstIcecastProtocol protocol;
   GstIcecastTls tls;
   GTlsCertificateFlags tls_validation_flags;
@@ -250,11 +255,33 @@ GST_ELEMENT_REGISTER_DEFINE (icecastsink, "icecastsink", GST_RANK_NONE,
 
 /* Location */
 
+/* What a connection uses: the location's credentials and TLS mode where
+ * it brought them, else the application's.  Object lock held. */
+static const gchar *
+locked_user (GstIcecastSink *sink)
+{
+  return sink->location_user != NULL ? sink->location_user : sink->username;
+}
+
+static const gchar *
+locked_password (GstIcecastSink *sink)
+{
+  return sink->location_password != NULL ? sink->location_password
+                                         : sink->password;
+}
+
+static GstIcecastTls
+locked_tls (GstIcecastSink *sink)
+{
+  return sink->location_tls ? GST_ICECAST_TLS_REQUIRED : sink->tls;
+}
+
 static gchar *
 location_string (GstIcecastSink *sink)
 {
-  return onair_icecast_uri_to_string (sink->tls == GST_ICECAST_TLS_REQUIRED,
-      sink->username, sink->host, sink->port, sink->mount);
+  return onair_icecast_uri_to_string (locked_tls (sink)
+          == GST_ICECAST_TLS_REQUIRED,
+      locked_user (sink), sink->host, sink->port, sink->mount);
 }
 
 static gboolean
@@ -270,16 +297,14 @@ set_location (GstIcecastSink *sink, const gchar *location, GError **error)
   sink->port = uri.port;
   g_free (sink->mount);
   sink->mount = g_strdup (uri.mount);
-  if (uri.user != NULL) {
-    g_free (sink->username);
-    sink->username = g_strdup (uri.user);
-  }
-  if (uri.password != NULL) {
-    g_free (sink->password);
-    sink->password = g_strdup (uri.password);
-  }
-  if (uri.tls)
-    sink->tls = GST_ICECAST_TLS_REQUIRED;
+  /* Credentials and the TLS mode belong to the location they came with: a
+   * new location replaces the last one's, with its own or with none, and
+   * the application's settings apply again. */
+  g_free (sink->location_user);
+  sink->location_user = g_strdup (uri.user);
+  onair_icecast_replace_string (&sink->location_password,
+      g_strdup (uri.password));
+  sink->location_tls = uri.tls;
   GST_OBJECT_UNLOCK (sink);
   onair_icecast_uri_clear (&uri);
   return TRUE;
@@ -391,8 +416,8 @@ connection_snapshot (GstIcecastSink *sink, Connection *c)
   c->request.host = c->strings[0] = g_strdup (sink->host);
   c->request.port = sink->port;
   c->request.mount = c->strings[1] = g_strdup (sink->mount);
-  c->request.user = c->strings[2] = g_strdup (sink->username);
-  c->request.password = c->strings[3] = g_strdup (sink->password);
+  c->request.user = c->strings[2] = g_strdup (locked_user (sink));
+  c->request.password = c->strings[3] = g_strdup (locked_password (sink));
   c->request.user_agent = c->strings[4] = g_strdup (sink->user_agent);
   c->request.name = c->strings[5] = g_strdup (sink->stream_name);
   c->request.description = c->strings[6] = g_strdup (sink->description);
@@ -400,7 +425,7 @@ connection_snapshot (GstIcecastSink *sink, Connection *c)
   c->request.url = c->strings[8] = g_strdup (sink->url);
   c->request.is_public = sink->is_public ? 1 : 0;
   c->protocol = sink->protocol;
-  c->tls = sink->tls;
+  c->tls = locked_tls (sink);
   c->tls_flags = sink->tls_validation_flags;
   c->timeout_s = MAX (1, (sink->timeout + 999) / 1000);
   c->max_attempts = sink->max_reconnect_attempts;
@@ -1242,10 +1267,10 @@ send_title (GstIcecastSink *sink, SoupSession *session, const gchar *title,
   gboolean ok;
 
   GST_OBJECT_LOCK (sink);
-  user =
-      g_strdup (sink->admin_user != NULL ? sink->admin_user : sink->username);
-  password = g_strdup (
-      sink->admin_password != NULL ? sink->admin_password : sink->password);
+  user = g_strdup (
+      sink->admin_user != NULL ? sink->admin_user : locked_user (sink));
+  password = g_strdup (sink->admin_password != NULL ? sink->admin_password
+                                                    : locked_password (sink));
   host = g_strdup (sink->host);
   mount = g_strdup (sink->mount);
   port = sink->port;
@@ -1828,10 +1853,13 @@ gst_icecast_sink_set_property (GObject *object, guint prop_id,
           : g_strconcat ("/", g_value_get_string (value), NULL);
       break;
     case PROP_USERNAME:
+      /* The application's choice, newer than the location's. */
+      g_clear_pointer (&sink->location_user, g_free);
       onair_icecast_replace_string (&sink->username,
           g_value_dup_string (value));
       break;
     case PROP_PASSWORD:
+      onair_icecast_replace_string (&sink->location_password, NULL);
       onair_icecast_replace_string (&sink->password,
           g_value_dup_string (value));
       break;
@@ -1840,6 +1868,7 @@ gst_icecast_sink_set_property (GObject *object, guint prop_id,
       break;
     case PROP_TLS:
       sink->tls = g_value_get_enum (value);
+      sink->location_tls = FALSE;
       break;
     case PROP_TLS_VALIDATION_FLAGS:
       sink->tls_validation_flags = g_value_get_flags (value);
@@ -1939,13 +1968,13 @@ gst_icecast_sink_get_property (GObject *object, guint prop_id, GValue *value,
       g_value_set_string (value, sink->mount);
       break;
     case PROP_USERNAME:
-      g_value_set_string (value, sink->username);
+      g_value_set_string (value, locked_user (sink));
       break;
     case PROP_PROTOCOL:
       g_value_set_enum (value, sink->protocol);
       break;
     case PROP_TLS:
-      g_value_set_enum (value, sink->tls);
+      g_value_set_enum (value, locked_tls (sink));
       break;
     case PROP_TLS_VALIDATION_FLAGS:
       g_value_set_flags (value, sink->tls_validation_flags);
@@ -2012,7 +2041,8 @@ static void
 gst_icecast_sink_finalize (GObject *object)
 {
   GstIcecastSink *sink = GST_ICECAST_SINK (object);
-  gchar **secrets[] = { &sink->password, &sink->admin_password };
+  gchar **secrets[] = { &sink->password, &sink->admin_password,
+    &sink->location_password };
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (secrets); i++) {
@@ -2023,6 +2053,7 @@ gst_icecast_sink_finalize (GObject *object)
   g_free (sink->host);
   g_free (sink->mount);
   g_free (sink->username);
+  g_free (sink->location_user);
   g_free (sink->content_type);
   g_free (sink->stream_name);
   g_free (sink->description);

@@ -177,6 +177,10 @@ struct _GstIcecastSrc {
   gchar *user_agent;
   gchar *user_id;
   gchar *user_pw;
+  /* What the location brought: it replaces user_id and user_pw while it
+   * lasts, and ends with it (see set_location) */
+  gchar *location_user;
+  gchar *location_password;
   gchar *proxy;
   guint timeout;
   gboolean ssl_strict;
@@ -274,13 +278,16 @@ GST_ELEMENT_REGISTER_DEFINE (icecastsrc, "icecastsrc", GST_RANK_NONE,
 
 /* Location */
 
-/* Takes http, https, icy and icyx (read as http); user information moves to
- * *user and *password so that the location never holds a secret. */
+/* Takes http, https, icy and icyx (read as http); user information moves,
+ * decoded, to *user and *password so that the location never holds a
+ * secret.  The path and the query stay exactly as encoded: "%2F" or "%25"
+ * name another resource than "/" or "%". */
 static gchar *
 normalise_location (const gchar *location, gchar **user, gchar **password,
     GError **error)
 {
-  GUri *uri = g_uri_parse (location, G_URI_FLAGS_HAS_PASSWORD, error);
+  GUri *uri = g_uri_parse (location,
+      G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED, error);
   const gchar *scheme;
   gchar *result;
 
@@ -292,13 +299,21 @@ normalise_location (const gchar *location, gchar **user, gchar **password,
           || g_ascii_strcasecmp (scheme, "https") == 0
           || g_ascii_strcasecmp (scheme, "icy") == 0
           || g_ascii_strcasecmp (scheme, "icyx") == 0)) {
+    gchar *shown = onair_icecast_redact_location (location);
+
     g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
-        "not an http, https, icy or icyx location: %s", location);
+        "not an http, https, icy or icyx location: %s", shown);
+    g_free (shown);
     g_uri_unref (uri);
     return NULL;
   }
-  *user = g_strdup (g_uri_get_user (uri));
-  *password = g_strdup (g_uri_get_password (uri));
+  if (!onair_icecast_userinfo_decode (g_uri_get_user (uri),
+          g_uri_get_password (uri), user, password)) {
+    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
+        "the user name or password of the location is not valid");
+    g_uri_unref (uri);
+    return NULL;
+  }
   result = g_uri_join (G_URI_FLAGS_ENCODED,
       g_ascii_strcasecmp (scheme, "https") == 0 ? "https" : "http", NULL,
       g_uri_get_host (uri), g_uri_get_port (uri),
@@ -306,6 +321,20 @@ normalise_location (const gchar *location, gchar **user, gchar **password,
       g_uri_get_query (uri), NULL);
   g_uri_unref (uri);
   return result;
+}
+
+/* The location's credentials where it brought them, else the
+ * application's.  Object lock held. */
+static const gchar *
+locked_user (GstIcecastSrc *src)
+{
+  return src->location_user != NULL ? src->location_user : src->user_id;
+}
+
+static const gchar *
+locked_password (GstIcecastSrc *src)
+{
+  return src->location_password != NULL ? src->location_password : src->user_pw;
 }
 
 static gboolean
@@ -318,17 +347,14 @@ set_location (GstIcecastSrc *src, const gchar *location, GError **error)
     if (normal == NULL)
       return FALSE;
   }
+  /* Credentials belong to the location they came with: a new location
+   * replaces the last one's, with its own or with none, and what the
+   * application set as user-id and user-pw applies again. */
   GST_OBJECT_LOCK (src);
   g_free (src->location);
   src->location = normal;
-  if (user != NULL) {
-    g_free (src->user_id);
-    src->user_id = user;
-  }
-  if (password != NULL) {
-    g_free (src->user_pw);
-    src->user_pw = password;
-  }
+  onair_icecast_replace_string (&src->location_user, user);
+  onair_icecast_replace_string (&src->location_password, password);
   GST_OBJECT_UNLOCK (src);
   return TRUE;
 }
@@ -791,8 +817,8 @@ connect_once (GstIcecastSrc *src, GCancellable *cancellable, Failure *f,
   GST_OBJECT_LOCK (src);
   location = g_strdup (src->location);
   user_agent = g_strdup (src->user_agent);
-  user = g_strdup (src->user_id);
-  password = g_strdup (src->user_pw);
+  user = g_strdup (locked_user (src));
+  password = g_strdup (locked_password (src));
   proxy = g_strdup (src->proxy);
   ssl_strict = src->ssl_strict;
   timeout_s = MAX (1, (src->timeout + 999) / 1000);
@@ -1462,9 +1488,12 @@ gst_icecast_src_set_property (GObject *object, guint prop_id,
           g_value_dup_string (value));
       break;
     case PROP_USER_ID:
+      /* The application's choice, newer than the location's. */
+      onair_icecast_replace_string (&src->location_user, NULL);
       onair_icecast_replace_string (&src->user_id, g_value_dup_string (value));
       break;
     case PROP_USER_PW:
+      onair_icecast_replace_string (&src->location_password, NULL);
       onair_icecast_replace_string (&src->user_pw, g_value_dup_string (value));
       break;
     case PROP_PROXY:
@@ -1517,7 +1546,7 @@ gst_icecast_src_get_property (GObject *object, guint prop_id, GValue *value,
       g_value_set_string (value, src->user_agent);
       break;
     case PROP_USER_ID:
-      g_value_set_string (value, src->user_id);
+      g_value_set_string (value, locked_user (src));
       break;
     case PROP_PROXY:
       g_value_set_string (value, src->proxy);
@@ -1558,9 +1587,9 @@ gst_icecast_src_finalize (GObject *object)
   g_free (src->location);
   g_free (src->user_agent);
   g_free (src->user_id);
-  if (src->user_pw != NULL)
-    memset (src->user_pw, 0, strlen (src->user_pw));
-  g_free (src->user_pw);
+  onair_icecast_replace_string (&src->user_pw, NULL);
+  onair_icecast_replace_string (&src->location_user, NULL);
+  onair_icecast_replace_string (&src->location_password, NULL);
   g_free (src->proxy);
   g_free (src->server);
   g_free (src->mount);

@@ -401,3 +401,55 @@ onair_icecast_replace_string (gchar **field, gchar *value)
   g_free (*field);
   *field = value;
 }
+
+gchar *
+onair_icecast_redact_location (const gchar *location)
+{
+  const gchar *authority, *end, *at = NULL, *p;
+
+  if (location == NULL)
+    return NULL;
+  authority = strstr (location, "://");
+  authority = authority != NULL ? authority + 3 : location;
+  end = authority + strcspn (authority, "/?#");
+  for (p = authority; p < end; p++) {
+    if (*p == '@')
+      at = p;
+  }
+  if (at == NULL)
+    return g_strdup (location);
+  return g_strdup_printf ("%.*s***%s", (int) (authority - location), location,
+      at);
+}
+
+static gboolean
+userinfo_part_decode (const gchar *part, gchar **out)
+{
+  const gchar *p;
+
+  *out = NULL;
+  if (part == NULL)
+    return TRUE;
+  *out = g_uri_unescape_string (part, NULL);
+  if (*out == NULL)
+    return FALSE;
+  for (p = *out; *p != '\0'; p++) {
+    if ((guchar) *p < 0x20 || *p == 0x7F) {
+      onair_icecast_replace_string (out, NULL);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+gboolean
+onair_icecast_userinfo_decode (const gchar *user, const gchar *password,
+    gchar **user_out, gchar **password_out)
+{
+  if (userinfo_part_decode (user, user_out)
+      && userinfo_part_decode (password, password_out))
+    return TRUE;
+  g_clear_pointer (user_out, g_free);
+  onair_icecast_replace_string (password_out, NULL);
+  return FALSE;
+}

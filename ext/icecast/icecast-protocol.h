@@ -131,6 +131,16 @@ void onair_icecast_failure_clear (OnairIcecastFailure *f);
  * be a password. */
 void onair_icecast_replace_string (gchar **field, gchar *value);
 
+/* @location as it may be shown (a log line, an error): any user information
+ * replaced by "***", whether or not the rest parses.  Every location that
+ * is printed goes through here. */
+gchar *onair_icecast_redact_location (const gchar *location);
+
+/* The user information of a parsed URI decoded: "%40" is "@".  FALSE when
+ * it decodes to something no header can carry (a NUL, a control). */
+gboolean onair_icecast_userinfo_decode (const gchar *user,
+    const gchar *password, gchar **user_out, gchar **password_out);
+
 G_END_DECLS
 
 #endif /* __ONAIR_ICECAST_PROTOCOL_H__ */

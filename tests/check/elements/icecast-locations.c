@@ -1,0 +1,380 @@
+/* gst-plugins-onair: what icecastsrc and icecastsink make of a location
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The resource a listener requests is exactly the one its location names,
+ * percent-encoding included; credentials belong to the location they came
+ * with and never travel to the next one; no password reaches an error or a
+ * log line at any debug level.  Against a scripted server that records
+ * every request head.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include <gst/base/gstbasesrc.h>
+
+#include "icecast-protocol.h"
+#include "onair-check.h"
+#include "scripted-server.h"
+
+/* Answers every request with @data (a status line and head) and closes. */
+static void
+serve_answer (OnairScripted *server, GIOStream *io, guint index,
+    const gchar *request, gpointer data)
+{
+  const gchar *answer = data;
+
+  g_output_stream_write_all (g_io_stream_get_output_stream (io), answer,
+      strlen (answer), NULL, NULL, NULL);
+}
+
+#define MP3_SOURCE "audiotestsrc is-live=true ! lamemp3enc ! mpegaudioparse"
+
+static const gchar not_found[] = "HTTP/1.0 404 Not Found\r\n\r\n";
+static const gchar refused[] = "HTTP/1.1 401 Unauthorized\r\n\r\n";
+
+/* Runs @element with @other (a bin description) before it (a sink) or
+ * after it (a source) until the first ERROR: the scripted servers refuse
+ * everything. */
+static void
+run_until_error (GstElement *element, const gchar *other_description)
+{
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  GstElement *other =
+      gst_parse_bin_from_description (other_description, TRUE, NULL);
+  gboolean is_source = GST_IS_BASE_SRC (element);
+  GstMessage *msg;
+
+  fail_unless (other != NULL);
+  gst_bin_add_many (GST_BIN (pipeline), gst_object_ref (element), other, NULL);
+  if (is_source)
+    fail_unless (gst_element_link (element, other));
+  else
+    fail_unless (gst_element_link (other, element));
+  msg = onair_check_run_pipeline (pipeline, GST_MESSAGE_EOS, 60000);
+  fail_unless (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR,
+      "expected a refusal, got %s", GST_MESSAGE_TYPE_NAME (msg));
+  gst_message_unref (msg);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+}
+
+/* The first line of request @i. */
+static gchar *
+request_line (OnairScripted *server, guint i)
+{
+  gchar *request = onair_scripted_request (server, i);
+  gchar *line;
+
+  fail_unless (request != NULL, "no request %u", i);
+  line = g_strndup (request, strcspn (request, "\r\n"));
+  g_free (request);
+  return line;
+}
+
+/* The decoded credentials of request @i's Basic Authorization, NULL when it
+ * has none. */
+static gchar *
+request_credentials (OnairScripted *server, guint i)
+{
+  gchar *request = onair_scripted_request (server, i);
+  gchar **lines;
+  gchar *credentials = NULL;
+  guint n;
+
+  fail_unless (request != NULL, "no request %u", i);
+  lines = g_strsplit (request, "\r\n", -1);
+  for (n = 0; lines[n] != NULL; n++) {
+    if (g_ascii_strncasecmp (lines[n], "Authorization: Basic ", 21) == 0) {
+      gsize size;
+      guchar *raw = g_base64_decode (lines[n] + 21, &size);
+
+      credentials = g_strndup ((const gchar *) raw, size);
+      g_free (raw);
+    }
+  }
+  g_strfreev (lines);
+  g_free (request);
+  return credentials;
+}
+
+/* What icecastsrc asks for, for locations whose path and query hold
+ * reserved characters in their encoded form. */
+GST_START_TEST (test_src_requests_exactly_the_named_resource)
+{
+  static const gchar *const targets[] = {
+    "/x?q=%25",
+    "/x?q=%25%25&r=%2525",
+    "/a%2Fb?token=a%2Bb%3D%3D&next=%26x%3Dy",
+    "/mount%3Fnot-a-query",
+    "/live%20stream.mp3",
+    "/plain.mp3",
+  };
+  OnairScripted *server = onair_scripted_start (ONAIR_SCRIPTED_PLAIN,
+      serve_answer, (gpointer) not_found);
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (targets); i++) {
+    GstElement *src = gst_element_factory_make ("icecastsrc", NULL);
+    gchar *location = onair_scripted_location (server, "http", targets[i]);
+    gchar *read_back, *line, *want;
+
+    g_object_set (src, "location", location, "reconnect", FALSE, NULL);
+    g_object_get (src, "location", &read_back, NULL);
+    fail_unless_equals_string (read_back, location);
+    run_until_error (src, "fakesink");
+    line = request_line (server, onair_scripted_n_requests (server) - 1);
+    want = g_strdup_printf ("GET %s HTTP/1.1", targets[i]);
+    fail_unless_equals_string (line, want);
+    g_free (want);
+    g_free (line);
+    g_free (read_back);
+    g_free (location);
+    gst_object_unref (src);
+  }
+  /* The same through the URI handler, with the icy scheme. */
+  {
+    gchar *location = onair_scripted_location (server, "icy", "/y?q=%25");
+    GstElement *src =
+        gst_element_make_from_uri (GST_URI_SRC, location, NULL, NULL);
+    gchar *line;
+
+    /* icy:// goes to souphttpsrc by rank; ask icecastsrc itself. */
+    if (src != NULL)
+      gst_object_unref (src);
+    src = gst_element_factory_make ("icecastsrc", NULL);
+    fail_unless (
+        gst_uri_handler_set_uri (GST_URI_HANDLER (src), location, NULL));
+    g_object_set (src, "reconnect", FALSE, NULL);
+    run_until_error (src, "fakesink");
+    line = request_line (server, onair_scripted_n_requests (server) - 1);
+    fail_unless_equals_string (line, "GET /y?q=%25 HTTP/1.1");
+    g_free (line);
+    g_free (location);
+    gst_object_unref (src);
+  }
+  onair_scripted_free (server);
+}
+
+GST_END_TEST;
+
+/* Credentials go to the host of the location they came with, decoded, and
+ * to no other. */
+GST_START_TEST (test_src_credentials_stay_with_their_location)
+{
+  OnairScripted *server_a = onair_scripted_start (ONAIR_SCRIPTED_PLAIN,
+      serve_answer, (gpointer) not_found);
+  OnairScripted *server_b = onair_scripted_start (ONAIR_SCRIPTED_PLAIN,
+      serve_answer, (gpointer) not_found);
+  GstElement *src = gst_element_factory_make ("icecastsrc", NULL);
+  gchar *with, *without, *credentials, *user = NULL;
+
+  with = g_strdup_printf ("http://dj:p%%40ss%%3Aword@127.0.0.1:%u/a",
+      onair_scripted_port (server_a));
+  without = onair_scripted_location (server_b, "http", "/b");
+  g_object_set (src, "reconnect", FALSE, "location", with, NULL);
+  run_until_error (src, "fakesink");
+  credentials = request_credentials (server_a, 0);
+  fail_unless_equals_string (credentials, "dj:p@ss:word");
+  g_free (credentials);
+
+  /* A new location without user information: nothing is sent. */
+  g_object_set (src, "location", without, NULL);
+  g_object_get (src, "user-id", &user, NULL);
+  fail_unless (user == NULL, "user-id is still %s", user);
+  run_until_error (src, "fakesink");
+  credentials = request_credentials (server_b, 0);
+  fail_unless (credentials == NULL, "the second host got %s", credentials);
+
+  /* What the application sets itself stays across locations. */
+  g_object_set (src, "user-id", "app", "user-pw", "own", NULL);
+  g_object_set (src, "location", with, NULL);
+  g_object_set (src, "location", without, NULL);
+  run_until_error (src, "fakesink");
+  credentials = request_credentials (server_b, 1);
+  fail_unless_equals_string (credentials, "app:own");
+  g_free (credentials);
+
+  gst_object_unref (src);
+  g_free (with);
+  g_free (without);
+  onair_scripted_free (server_a);
+  onair_scripted_free (server_b);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_src_refuses_userinfo_no_header_can_carry)
+{
+  GstElement *src = gst_element_factory_make ("icecastsrc", NULL);
+  GError *error = NULL;
+
+  fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src),
+      "http://dj:a%0D%0AX-Injected:%201@127.0.0.1:9/a", &error));
+  fail_unless (error != NULL);
+  fail_unless (strstr (error->message, "X-Injected") == NULL, "%s",
+      error->message);
+  g_clear_error (&error);
+  fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src),
+      "http://dj:a%00b@127.0.0.1:9/a", NULL));
+  gst_object_unref (src);
+}
+
+GST_END_TEST;
+
+/* The sink: a location's user, password and TLS mode end with it. */
+GST_START_TEST (test_sink_location_replaces_credentials_and_tls)
+{
+  OnairScripted *server = onair_scripted_start (ONAIR_SCRIPTED_PLAIN,
+      serve_answer, (gpointer) refused);
+  GstElement *sink = gst_element_factory_make ("icecastsink", NULL);
+  gchar *user, *location, *credentials;
+  gint tls;
+
+  g_object_set (sink, "location", "icecasts://dj:secret@radio.example/x", NULL);
+  g_object_get (sink, "username", &user, "tls", &tls, NULL);
+  fail_unless_equals_string (user, "dj");
+  fail_unless_equals_int (tls, 2);
+  g_free (user);
+
+  location = onair_scripted_location (server, "icecast", "/y.mp3");
+  g_object_set (sink, "location", location, NULL);
+  g_object_get (sink, "username", &user, "tls", &tls, NULL);
+  fail_unless_equals_string (user, "source");
+  fail_unless_equals_int (tls, 0);
+  g_free (user);
+  run_until_error (sink, MP3_SOURCE);
+  credentials = request_credentials (server, 0);
+  fail_unless (credentials == NULL || strstr (credentials, "secret") == NULL,
+      "the second host got %s", credentials);
+  fail_unless (credentials == NULL || !g_str_has_prefix (credentials, "dj:"),
+      "the second host got %s", credentials);
+  g_free (credentials);
+
+  /* The application's own choices stay: tls=auto, its password. */
+  g_object_set (sink, "tls", 1, "password", "own", NULL);
+  g_object_set (sink, "location", "icecasts://dj:secret@radio.example/x", NULL);
+  g_object_set (sink, "location", location, NULL);
+  g_object_get (sink, "tls", &tls, NULL);
+  fail_unless_equals_int (tls, 1);
+  g_object_set (sink, "tls", 0, NULL);
+  run_until_error (sink, MP3_SOURCE);
+  credentials = request_credentials (server, 1);
+  fail_unless_equals_string (credentials, "source:own");
+  g_free (credentials);
+
+  g_free (location);
+  gst_object_unref (sink);
+  onair_scripted_free (server);
+}
+
+GST_END_TEST;
+
+/* Log lines at every level, gathered while a test runs. */
+static GString *log_text;
+
+static void
+gather_log (GstDebugCategory *category, GstDebugLevel level, const gchar *file,
+    const gchar *function, gint line, GObject *object, GstDebugMessage *message,
+    gpointer user_data)
+{
+  const gchar *text = gst_debug_message_get (message);
+
+  if (text != NULL) {
+    g_string_append (log_text, text);
+    g_string_append_c (log_text, '\n');
+  }
+}
+
+/* A location that is refused, or that fails, never shows its password:
+ * not in the GError, not in a log line at any level, not on the bus. */
+GST_START_TEST (test_no_password_in_errors_or_logs)
+{
+  static const gchar *const bad[] = {
+    "ftp://dj:s3cret@radio.example/x",
+    "http://dj:s3cret@:80/x",
+    "gopher://dj:s3cret@radio.example:99999/x",
+  };
+  GstElement *src, *sink;
+  GError *error = NULL;
+  guint i;
+
+  log_text = g_string_new (NULL);
+  gst_debug_set_active (TRUE);
+  gst_debug_set_threshold_for_name ("icecast*", GST_LEVEL_MEMDUMP);
+  gst_debug_add_log_function (gather_log, NULL, NULL);
+
+  src = gst_element_factory_make ("icecastsrc", NULL);
+  sink = gst_element_factory_make ("icecastsink", NULL);
+  for (i = 0; i < G_N_ELEMENTS (bad); i++) {
+    fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src), bad[i], &error));
+    fail_unless (error != NULL);
+    fail_unless (strstr (error->message, "s3cret") == NULL, "%s",
+        error->message);
+    g_clear_error (&error);
+    g_object_set (src, "location", bad[i], NULL);
+    fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (sink), bad[i], &error));
+    fail_unless (error != NULL);
+    fail_unless (strstr (error->message, "s3cret") == NULL, "%s",
+        error->message);
+    g_clear_error (&error);
+    g_object_set (sink, "location", bad[i], NULL);
+  }
+  gst_debug_remove_log_function (gather_log);
+  gst_debug_set_threshold_for_name ("icecast*", GST_LEVEL_NONE);
+  /* The refusal was logged, without the password. */
+  fail_unless (strstr (log_text->str, "radio.example") != NULL,
+      "nothing was logged: %s", log_text->str);
+  fail_unless (strstr (log_text->str, "s3cret") == NULL, "%s", log_text->str);
+  g_string_free (log_text, TRUE);
+  gst_object_unref (src);
+  gst_object_unref (sink);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_redacted_locations)
+{
+  static const gchar *const cases[][2] = {
+    { "http://dj:s3cret@host:8000/x", "http://***@host:8000/x" },
+    { "icecast://source:a@b@host/live?x=@", "icecast://***@host/live?x=@" },
+    { "http://host/path@x", "http://host/path@x" },
+    { "http://host/?u=a@b", "http://host/?u=a@b" },
+    { "dj:s3cret@host/x", "***@host/x" },
+    { "not a location", "not a location" },
+    { "", "" },
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    gchar *shown = onair_icecast_redact_location (cases[i][0]);
+
+    fail_unless_equals_string (shown, cases[i][1]);
+    g_free (shown);
+  }
+  fail_unless (onair_icecast_redact_location (NULL) == NULL);
+}
+
+GST_END_TEST;
+
+static Suite *
+icecast_locations_suite (void)
+{
+  Suite *s = suite_create ("icecast-locations");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_set_timeout (tc, 120);
+  tcase_add_test (tc, test_redacted_locations);
+  tcase_add_test (tc, test_src_requests_exactly_the_named_resource);
+  tcase_add_test (tc, test_src_credentials_stay_with_their_location);
+  tcase_add_test (tc, test_src_refuses_userinfo_no_header_can_carry);
+  tcase_add_test (tc, test_sink_location_replaces_credentials_and_tls);
+  tcase_add_test (tc, test_no_password_in_errors_or_logs);
+  return s;
+}
+
+ONAIR_CHECK_MAIN (icecast_locations);
