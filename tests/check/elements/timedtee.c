@@ -101,11 +101,22 @@ branch_set_stall (Branch *b, gboolean stall)
   g_mutex_unlock (&b->lock);
 }
 
-/* Waits until the branch has @n buffers, failing after 10 s. */
+/* How long a test waits for what must happen (scaled for slow settings):
+ * a bound that only a broken element reaches. */
+#define WAIT_MS 10000
+
+static gint64
+wait_deadline (void)
+{
+  return g_get_monotonic_time ()
+      + onair_check_scaled_ms (WAIT_MS) * G_TIME_SPAN_MILLISECOND;
+}
+
+/* Waits until the branch has @n buffers. */
 static void
 branch_wait_buffers (Branch *b, guint n)
 {
-  gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  gint64 deadline = wait_deadline ();
 
   g_mutex_lock (&b->lock);
   while (b->buffers < n) {
@@ -122,7 +133,7 @@ branch_wait_buffers (Branch *b, guint n)
 static void
 branch_wait_stalled (Branch *b)
 {
-  gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  gint64 deadline = wait_deadline ();
 
   g_mutex_lock (&b->lock);
   while (!b->stalled) {
@@ -295,6 +306,32 @@ get_u64 (gpointer object, const gchar *name)
   return v;
 }
 
+typedef struct {
+  Branch *branch;
+  guint64 pushed;
+} PushedWait;
+
+static gboolean
+pad_pushed_all (gpointer data)
+{
+  PushedWait *w = data;
+
+  return get_u64 (w->branch->teepad, "pushed") >= w->pushed;
+}
+
+/* Waits until the branch has @n buffers and the tee counts them pushed: the
+ * pad's thread counts a batch once the branch has returned from its last
+ * buffer, which may be some time after the branch saw it. */
+static void
+branch_wait_pushed (Branch *b, guint n)
+{
+  PushedWait w = { b, n };
+
+  branch_wait_buffers (b, n);
+  onair_check_wait_until (pad_pushed_all, &w, WAIT_MS,
+      "the pad to count what its branch received");
+}
+
 static void
 assert_same_buffer (GstBuffer *a, GstBuffer *b)
 {
@@ -329,7 +366,7 @@ GST_START_TEST (test_late_joiner_gets_the_window_with_original_pts)
   fail_unless_equals_uint64 (get_u64 (b->teepad, "join-running-time"), 0);
   push_range (src, 300, 350, 0);
   branch_wait_buffers (a, 350);
-  branch_wait_buffers (b, 350);
+  branch_wait_pushed (b, 350);
 
   for (i = 0; i < 350; i++)
     assert_same_buffer (branch_buffer (a, i), branch_buffer (b, i));
@@ -497,7 +534,8 @@ GST_START_TEST (test_joined_signal_and_message)
   branch_wait_buffers (b, 150);
   fail_unless_equals_uint64 (seen, 0);
 
-  msg = gst_bus_timed_pop_filtered (bus, 5 * GST_SECOND, GST_MESSAGE_ELEMENT);
+  msg = gst_bus_timed_pop_filtered (bus,
+      onair_check_scaled_ms (WAIT_MS) * GST_MSECOND, GST_MESSAGE_ELEMENT);
   fail_unless (msg != NULL);
   s = gst_message_get_structure (msg);
   fail_unless (gst_structure_has_name (s, "timedtee-joined"));
@@ -576,7 +614,8 @@ push_thread (gpointer data)
 static GstMessage *
 pop_message (GstBus *bus, GstMessageType type)
 {
-  GstMessage *msg = gst_bus_timed_pop_filtered (bus, 5 * GST_SECOND, type);
+  GstMessage *msg = gst_bus_timed_pop_filtered (bus,
+      onair_check_scaled_ms (WAIT_MS) * GST_MSECOND, type);
 
   fail_unless (msg != NULL, "no %s message", gst_message_type_get_name (type));
   return msg;
@@ -750,7 +789,7 @@ GST_START_TEST (test_eos_is_kept_for_late_joiners)
   fail_unless (gst_pad_push_event (src, gst_event_new_eos ()));
   b = branch_join (tee);
   branch_wait_buffers (b, 100);
-  onair_check_wait_until (branch_got_eos, b, 5000, "EOS on the late branch");
+  onair_check_wait_until (branch_got_eos, b, WAIT_MS, "EOS on the late branch");
   fail_unless (GST_IS_EVENT (g_ptr_array_index (b->items, b->items->len - 1)));
   branch_free (b, tee);
   timedtee_free (tee, src);
@@ -1022,28 +1061,63 @@ note_eos (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
+/* Holds the source in front of the tee at its @hold_at-th buffer until
+ * released, so that a branch joins at the same point of the stream however
+ * fast the machine runs, and always before the stream ends. */
+typedef struct {
+  GMutex lock;
+  GCond cond;
+  gint seen;
+  gint hold_at;
+  gboolean holding;
+  gboolean released;
+} SourceHold;
+
 static GstPadProbeReturn
-count_source (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+hold_source (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
-  g_atomic_int_inc ((gint *) data);
+  SourceHold *h = data;
+
+  g_mutex_lock (&h->lock);
+  if (++h->seen == h->hold_at) {
+    h->holding = TRUE;
+    g_cond_broadcast (&h->cond);
+    while (!h->released)
+      g_cond_wait (&h->cond, &h->lock);
+  }
+  g_mutex_unlock (&h->lock);
   return GST_PAD_PROBE_OK;
 }
 
-typedef struct {
-  gint *count;
-  gint target;
-} Threshold;
-
-static gboolean
-reached (gpointer data)
+static void
+source_hold_wait (SourceHold *h)
 {
-  Threshold *t = data;
+  gint64 deadline = wait_deadline ();
 
-  return g_atomic_int_get (t->count) >= t->target;
+  g_mutex_lock (&h->lock);
+  while (!h->holding) {
+    if (!g_cond_wait_until (&h->cond, &h->lock, deadline)) {
+      gint seen = h->seen;
+
+      g_mutex_unlock (&h->lock);
+      fail ("the source sent %d buffers, not %d", seen, h->hold_at);
+    }
+  }
+  g_mutex_unlock (&h->lock);
+}
+
+static void
+source_hold_release (SourceHold *h)
+{
+  g_mutex_lock (&h->lock);
+  h->released = TRUE;
+  g_cond_broadcast (&h->cond);
+  g_mutex_unlock (&h->lock);
 }
 
 /* Runs @source_desc ! timedtee, adds "queue ! @decoder_desc ! fakesink" on
- * a new pad after @join_after source buffers, and runs to EOS. */
+ * a new pad once the tee has @join_after source buffers (the next one waits
+ * for it), and runs to EOS. */
 static void
 late_decode (const gchar *source_desc, const gchar *decoder_desc,
     gint join_after, Counts *counts)
@@ -1054,8 +1128,7 @@ late_decode (const gchar *source_desc, const gchar *decoder_desc,
   GstElement *pipeline = gst_parse_launch (desc, NULL);
   GstElement *tee, *branch, *dec;
   GstPad *teesink, *teepad, *branch_sink, *pad;
-  gint source_buffers = 0;
-  Threshold t = { &source_buffers, join_after };
+  SourceHold hold = { 0 };
   GstMessage *msg;
   gchar *bdesc;
 
@@ -1063,11 +1136,14 @@ late_decode (const gchar *source_desc, const gchar *decoder_desc,
   fail_unless (pipeline != NULL);
   tee = gst_bin_get_by_name (GST_BIN (pipeline), "t");
   teesink = gst_element_get_static_pad (tee, "sink");
-  gst_pad_add_probe (teesink, GST_PAD_PROBE_TYPE_BUFFER, count_source,
-      &source_buffers, NULL);
+  g_mutex_init (&hold.lock);
+  g_cond_init (&hold.cond);
+  hold.hold_at = join_after + 1;
+  gst_pad_add_probe (teesink, GST_PAD_PROBE_TYPE_BUFFER, hold_source, &hold,
+      NULL);
   fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING)
       != GST_STATE_CHANGE_FAILURE);
-  onair_check_wait_until (reached, &t, 20000, "source buffers");
+  source_hold_wait (&hold);
 
   bdesc =
       g_strdup_printf ("queue name=q ! %s name=dec ! fakesink", decoder_desc);
@@ -1099,12 +1175,15 @@ late_decode (const gchar *source_desc, const gchar *decoder_desc,
   branch_sink = gst_element_get_static_pad (branch, "sink");
   fail_unless_equals_int (gst_pad_link (teepad, branch_sink), GST_PAD_LINK_OK);
   gst_object_unref (branch_sink);
+  source_hold_release (&hold);
 
   msg = onair_check_wait_message (pipeline, GST_MESSAGE_EOS, 60000);
   onair_check_assert_no_error (msg);
   gst_message_unref (msg);
   fail_unless (counts->eos, "the late branch did not reach EOS");
   gst_element_set_state (pipeline, GST_STATE_NULL);
+  g_cond_clear (&hold.cond);
+  g_mutex_clear (&hold.lock);
   gst_object_unref (teepad);
   gst_object_unref (teesink);
   gst_object_unref (tee);
@@ -1166,8 +1245,23 @@ static GstFlowReturn
 count_and_drop (GstPad *pad, GstObject *parent, GstBuffer *buffer)
 {
   g_atomic_int_inc ((gint *) g_object_get_data (G_OBJECT (pad), "received"));
+  g_atomic_int_inc ((gint *) g_object_get_data (G_OBJECT (pad), "mine"));
   gst_buffer_unref (buffer);
   return GST_FLOW_OK;
+}
+
+/* Waits until the branch of @sinkpad has been given data. */
+static void
+churn_wait_data (GstPad *sinkpad)
+{
+  gint *mine = g_object_get_data (G_OBJECT (sinkpad), "mine");
+  gint64 deadline = wait_deadline ();
+
+  while (g_atomic_int_get (mine) == 0) {
+    fail_unless (g_get_monotonic_time () < deadline,
+        "a late branch got no data from the window");
+    g_usleep (G_TIME_SPAN_MILLISECOND);
+  }
 }
 
 static gpointer
@@ -1182,14 +1276,20 @@ churn_thread (gpointer data)
   for (i = 0; i < churn->cycles; i++) {
     GstPad *sinkpad = gst_pad_new_from_template (templ, "churn");
     GstPad *teepad;
+    gint mine = 0;
 
     g_object_set_data (G_OBJECT (sinkpad), "received", churn->received);
+    g_object_set_data (G_OBJECT (sinkpad), "mine", &mine);
     gst_pad_set_chain_function (sinkpad, count_and_drop);
     gst_pad_set_active (sinkpad, TRUE);
     teepad = gst_element_request_pad_simple (churn->tee, "src_%u");
     fail_unless (teepad != NULL);
     fail_unless_equals_int (gst_pad_link (teepad, sinkpad), GST_PAD_LINK_OK);
-    if (g_rand_boolean (rand))
+    /* Whether the others see data before they go is up to the scheduler;
+     * every thread's first branch stays until it has. */
+    if (i == 0)
+      churn_wait_data (sinkpad);
+    else if (g_rand_boolean (rand))
       g_thread_yield ();
     /* Half of them unlink first, half are released while linked. */
     if (g_rand_boolean (rand))
@@ -1230,8 +1330,8 @@ GST_START_TEST (test_stress_request_release_while_flowing)
   for (i = 0; i < 4; i++)
     g_thread_join (threads[i]);
 
-  /* Late branches got data, nothing posted an error, only the static pad is
-   * left. */
+  /* Late branches got data (each thread's first waited for it), nothing
+   * posted an error, only the static pad is left. */
   fail_unless (g_atomic_int_get (&received) > 0);
   msg = gst_bus_pop_filtered (GST_ELEMENT_BUS (pipeline), GST_MESSAGE_ERROR);
   onair_check_assert_no_error (msg);
