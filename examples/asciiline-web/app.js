@@ -4,13 +4,27 @@
 // Receives "INIT:{fps}:{mode}:{cols}:{rows}:0", then frames: binary
 // [uint32 BE index][cols*rows x (char, R, G, B)] in modes 2-5, text
 // "{index}\n" + rows in mode 1.  A frame is due at index / fps seconds
-// after index 0 on the clock: the sound's position while it plays,
-// otherwise the page's own time, started at the first frame.
+// after index 0 on the clock.
+//
+// The clock is the sound's position while the sound advances.  A sound that
+// stops advancing (no output device, autoplay refused, a slow /audio) hands
+// over to the page's own clock, which goes on from the position where the
+// sound stopped: the picture neither waits for the sound nor jumps.  When
+// the sound moves again it is the clock again.  A sound that comes back
+// more than MAX_LAG behind the picture, or falls further behind than the
+// frame queue holds, is loaded again instead: the server starts it just
+// before the live position.
 "use strict";
 
 const LATE = 0.1;   // a frame older than this is skipped
 const EARLY = 0.05; // a frame is drawn this much ahead of its time
-const MAX_QUEUE = 90;
+// The queue holds this many seconds of frames: enough to wait for a sound
+// that starts a few seconds behind the live frames, as a browser's media
+// pipeline buffers before it plays.
+const MAX_QUEUE_SECONDS = 8;
+const STALL = 0.25;  // page seconds without the sound moving: it stopped
+const RESUME = 0.1;  // sound seconds played past the stop: it moves again
+const MAX_LAG = 0.5; // stream seconds a returning sound may be behind
 
 const canvas = document.getElementById("screen");
 const ctx = canvas.getContext("2d");
@@ -18,9 +32,20 @@ const statusEl = document.getElementById("status");
 const audio = document.getElementById("audio");
 const client = Math.random().toString(36).slice(2);
 
+// What the page decided, for the status line and for tests.
 const state = {
   inits: 0, framesReceived: 0, framesDrawn: 0, firstIndex: -1,
-  lastIndex: -1, colouredCells: 0, clock: "wall", ended: false,
+  lastIndex: -1, colouredCells: 0, fps: 0, ended: false,
+  clock: "wall",          // what times the frames: "audio" or "wall"
+  toAudio: 0, toWall: 0,  // switches of the clock, each way
+  switchFrom: null,       // the old clock's last reading and the new
+  switchTo: null,         // one's first at the last switch (stream s)
+  soundRestarts: 0,       // loads of the sound for being too far behind
+  soundId: "",            // the sound's client id at /audio
+  soundStart: null,       // stream seconds at the sound's position 0
+  drawnIndex: -1,         // the last frame drawn,
+  drawnAt: null,          // the clock's reading when it was drawn,
+  drawnClock: "",         // and which clock that was
 };
 window.asciiline = state;
 
@@ -28,15 +53,89 @@ let fps = 30, mode = 3, cols = 0, rows = 0, charWidth = 5;
 const charHeight = 8;
 let queue = [];
 let wallOffset = null;  // stream seconds = performance.now() / 1000 + this
-let audioStart = null;  // stream seconds at the sound's position 0
+let lastClock = null;   // the clock's last reading, in stream seconds
+let soundLoads = 0;
 
-function clockNow() {
-  if (audioStart !== null && !audio.paused && audio.currentTime > 0) {
-    state.clock = "audio";
-    return audioStart + audio.currentTime;
+// The sound as the page sees it, for one load of /audio.
+const sound = {
+  seen: 0,         // audio.currentTime at the last look
+  seenAt: 0,       // page seconds when it last changed
+  from: 0,         // it moves again once past this position plus RESUME
+  playing: false,  // it advances
+  stopped: false,  // it stopped after it had played
+};
+
+function maxQueue() {
+  return Math.ceil(MAX_QUEUE_SECONDS * fps);
+}
+
+function soundPosition() {
+  return state.soundStart === null ? null :
+      state.soundStart + audio.currentTime;
+}
+
+function wallPosition(now) {
+  return wallOffset === null ? null : now + wallOffset;
+}
+
+// Follows the sound's position from one look to the next.
+function watchSound(now) {
+  const t = audio.currentTime;
+  if (t !== sound.seen) {
+    sound.seen = t;
+    sound.seenAt = now;
   }
-  state.clock = "wall";
-  return performance.now() / 1000 + wallOffset;
+  const moving = !audio.paused && now - sound.seenAt < STALL;
+  if (sound.playing && !moving) {
+    sound.playing = false;
+    sound.stopped = true;
+    sound.from = t;
+  } else if (!sound.playing && moving && t >= sound.from + RESUME) {
+    sound.playing = true;
+  }
+}
+
+// Records the switch: the old clock's last reading and the new clock's
+// first.  They are equal when the page's clock takes over, as the picture
+// goes on where it was.
+function switchClock(to, now) {
+  state.switchFrom = lastClock;
+  state.clock = to;
+  state.switchTo = readClock(now);
+  if (to === "audio")
+    state.toAudio++;
+  else
+    state.toWall++;
+}
+
+function readClock(now) {
+  return state.clock === "audio" ? soundPosition() : wallPosition(now);
+}
+
+// The clock's reading now, in stream seconds (null before the first frame
+// when the sound does not play).
+function clockNow() {
+  const now = performance.now() / 1000;
+  watchSound(now);
+  const audible = sound.playing && state.soundStart !== null;
+  // A full queue means the sound is further behind the frames than the
+  // queue holds: the picture would stop waiting for it.
+  const behind = queue.length >= maxQueue();
+  if (state.clock === "audio" && (!audible || behind)) {
+    // The page's own clock takes over where the sound stopped.
+    wallOffset = lastClock - now;
+    switchClock("wall", now);
+    if (audible)
+      restartSound();
+  } else if (state.clock === "wall" && audible) {
+    const wall = wallPosition(now);
+    if (sound.stopped && wall !== null && wall - soundPosition() > MAX_LAG)
+      restartSound();
+    else
+      switchClock("audio", now);
+  }
+  lastClock = readClock(now);
+  return lastClock;
 }
 
 function showStatus(text) {
@@ -56,12 +155,16 @@ function init(message) {
   canvas.width = Math.ceil(cols * charWidth);
   canvas.height = rows * charHeight;
   queue = [];
+  // Index 0 starts again: so do both clocks.
+  const hadStart = state.soundStart !== null;
   wallOffset = null;
-  audioStart = null;
+  state.clock = "wall";
+  state.soundStart = null;
+  state.fps = fps;
   state.inits++;
   state.firstIndex = -1;
-  if (!audio.paused)
-    fetchAudioStart();
+  if (hadStart)
+    fetchSoundStart(state.soundId);
 }
 
 function receive(frame) {
@@ -71,15 +174,15 @@ function receive(frame) {
     // The first frame shows at once and sets the page's clock.
     state.firstIndex = frame.index;
     wallOffset = frame.time - performance.now() / 1000;
-    draw(frame);
+    draw(frame, clockNow());
     return;
   }
   queue.push(frame);
-  if (queue.length > MAX_QUEUE)
-    queue.splice(0, queue.length - MAX_QUEUE);
+  if (queue.length > maxQueue())
+    queue.splice(0, queue.length - maxQueue());
 }
 
-function draw(frame) {
+function draw(frame, at) {
   ctx.fillStyle = "#050505";
   ctx.fillRect(0, 0, canvas.width, canvas.height);
   ctx.font = "bold 8px 'Courier New', monospace";
@@ -114,11 +217,14 @@ function draw(frame) {
   }
   state.framesDrawn++;
   state.colouredCells = coloured;
+  state.drawnIndex = frame.index;
+  state.drawnAt = at;
+  state.drawnClock = state.clock;
 }
 
 function tick() {
-  if (queue.length > 0) {
-    const now = clockNow();
+  const now = clockNow();
+  if (queue.length > 0 && now !== null) {
     let due = null;
     while (queue.length > 0 && queue[0].time <= now + EARLY) {
       const f = queue.shift();
@@ -126,7 +232,7 @@ function tick() {
         due = f;
     }
     if (due !== null)
-      draw(due);
+      draw(due, now);
   }
   showStatus(state.ended ? "stream ended" :
       `frames ${state.framesDrawn} drawn, ${state.framesReceived} received` +
@@ -158,21 +264,40 @@ function connect() {
   ws.onclose = () => { state.ended = true; };
 }
 
-// The sound's clock: where its stream starts, from the server.
-function fetchAudioStart() {
-  fetch(`/audio-start?client=${client}`).then((r) => r.json()).then((j) => {
+// Where a load of the sound starts in the stream, from the server.
+function fetchSoundStart(id) {
+  fetch(`/audio-start?client=${id}`).then((r) => r.json()).then((j) => {
+    if (id !== state.soundId)
+      return;
     if (j.position === null)
-      setTimeout(fetchAudioStart, 100);
+      setTimeout(fetchSoundStart, 100, id);
     else
-      audioStart = j.position;
-  }).catch(() => setTimeout(fetchAudioStart, 500));
+      state.soundStart = j.position;
+  }).catch(() => {
+    if (id === state.soundId)
+      setTimeout(fetchSoundStart, 500, id);
+  });
 }
 
+// Loads the sound afresh: the server starts it just before the live
+// position.  Each load has an id of its own, so that an answer about an
+// earlier one is never taken for it.
 function startSound() {
-  audio.src = `/audio?client=${client}`;
-  audio.play().then(fetchAudioStart).catch(() => {
-    document.getElementById("sound").disabled = false;
+  const id = `${client}-${++soundLoads}`;
+  state.soundId = id;
+  state.soundStart = null;
+  Object.assign(sound, { seen: 0, seenAt: 0, from: 0, playing: false,
+    stopped: false });
+  audio.src = `/audio?client=${id}`;
+  audio.play().then(() => fetchSoundStart(id)).catch(() => {
+    if (id === state.soundId)
+      document.getElementById("sound").disabled = false;
   });
+}
+
+function restartSound() {
+  state.soundRestarts++;
+  startSound();
 }
 
 document.getElementById("sound").onclick = () => {
