@@ -278,51 +278,6 @@ GST_ELEMENT_REGISTER_DEFINE (icecastsrc, "icecastsrc", GST_RANK_NONE,
 
 /* Location */
 
-/* Takes http, https, icy and icyx (read as http); user information moves,
- * decoded, to *user and *password so that the location never holds a
- * secret.  The path and the query stay exactly as encoded: "%2F" or "%25"
- * name another resource than "/" or "%". */
-static gchar *
-normalise_location (const gchar *location, gchar **user, gchar **password,
-    GError **error)
-{
-  GUri *uri = g_uri_parse (location,
-      G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED, error);
-  const gchar *scheme;
-  gchar *result;
-
-  if (uri == NULL)
-    return NULL;
-  scheme = g_uri_get_scheme (uri);
-  if (g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0'
-      || !(g_ascii_strcasecmp (scheme, "http") == 0
-          || g_ascii_strcasecmp (scheme, "https") == 0
-          || g_ascii_strcasecmp (scheme, "icy") == 0
-          || g_ascii_strcasecmp (scheme, "icyx") == 0)) {
-    gchar *shown = onair_icecast_redact_location (location);
-
-    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
-        "not an http, https, icy or icyx location: %s", shown);
-    g_free (shown);
-    g_uri_unref (uri);
-    return NULL;
-  }
-  if (!onair_icecast_userinfo_decode (g_uri_get_user (uri),
-          g_uri_get_password (uri), user, password)) {
-    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
-        "the user name or password of the location is not valid");
-    g_uri_unref (uri);
-    return NULL;
-  }
-  result = g_uri_join (G_URI_FLAGS_ENCODED,
-      g_ascii_strcasecmp (scheme, "https") == 0 ? "https" : "http", NULL,
-      g_uri_get_host (uri), g_uri_get_port (uri),
-      *g_uri_get_path (uri) != '\0' ? g_uri_get_path (uri) : "/",
-      g_uri_get_query (uri), NULL);
-  g_uri_unref (uri);
-  return result;
-}
-
 /* The location's credentials where it brought them, else the
  * application's.  Object lock held. */
 static const gchar *
@@ -343,9 +298,16 @@ set_location (GstIcecastSrc *src, const gchar *location, GError **error)
   gchar *user = NULL, *password = NULL, *normal = NULL;
 
   if (location != NULL) {
-    normal = normalise_location (location, &user, &password, error);
-    if (normal == NULL)
+    GError *parse_error = NULL;
+
+    normal = onair_icecast_listener_location (location, &user, &password,
+        &parse_error);
+    if (normal == NULL) {
+      g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, "%s",
+          parse_error->message);
+      g_clear_error (&parse_error);
       return FALSE;
+    }
   }
   /* Credentials belong to the location they came with: a new location
    * replaces the last one's, with its own or with none, and what the

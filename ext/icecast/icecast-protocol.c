@@ -453,3 +453,80 @@ onair_icecast_userinfo_decode (const gchar *user, const gchar *password,
   onair_icecast_replace_string (password_out, NULL);
   return FALSE;
 }
+
+/* No space, control or byte that a URL's authority gives a meaning. */
+static gboolean
+host_is_plain (const gchar *host)
+{
+  const gchar *p;
+
+  for (p = host; *p != '\0'; p++) {
+    if ((guchar) *p <= 0x20 || *p == 0x7F || strchr ("@/?#%\\", *p) != NULL)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+gchar *
+onair_icecast_listener_location (const gchar *location, gchar **user,
+    gchar **password, GError **error)
+{
+  GUri *uri = g_uri_parse (location,
+      G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED, error);
+  GUri *again;
+  const gchar *scheme, *path;
+  gchar *result;
+
+  *user = *password = NULL;
+  if (uri == NULL)
+    return NULL;
+  scheme = g_uri_get_scheme (uri);
+  if (g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0'
+      || !(g_ascii_strcasecmp (scheme, "http") == 0
+          || g_ascii_strcasecmp (scheme, "https") == 0
+          || g_ascii_strcasecmp (scheme, "icy") == 0
+          || g_ascii_strcasecmp (scheme, "icyx") == 0)) {
+    gchar *shown = onair_icecast_redact_location (location);
+
+    g_set_error (error, G_URI_ERROR, G_URI_ERROR_BAD_SCHEME,
+        "not an http, https, icy or icyx location: %s", shown);
+    g_free (shown);
+    g_uri_unref (uri);
+    return NULL;
+  }
+  if (!onair_icecast_userinfo_decode (g_uri_get_user (uri),
+          g_uri_get_password (uri), user, password)) {
+    g_set_error (error, G_URI_ERROR, G_URI_ERROR_BAD_USER,
+        "the user name or password of the location is not valid");
+    g_uri_unref (uri);
+    return NULL;
+  }
+  path = *g_uri_get_path (uri) != '\0' ? g_uri_get_path (uri) : "/";
+  result = g_uri_join (G_URI_FLAGS_ENCODED,
+      g_ascii_strcasecmp (scheme, "https") == 0 ? "https" : "http", NULL,
+      g_uri_get_host (uri), g_uri_get_port (uri), path, g_uri_get_query (uri),
+      NULL);
+  /* A host is read decoded: one that decodes to characters a URL gives
+   * another meaning ("u%40h" to "u@h", "%25" to "%") would make a URL that
+   * names another server, or none. */
+  again = g_uri_parse (result, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED,
+      NULL);
+  if (again == NULL || !host_is_plain (g_uri_get_host (uri))
+      || g_uri_get_userinfo (again) != NULL
+      || g_strcmp0 (g_uri_get_host (again), g_uri_get_host (uri)) != 0
+      || g_uri_get_port (again) != g_uri_get_port (uri)
+      || g_strcmp0 (g_uri_get_path (again), path) != 0
+      || g_strcmp0 (g_uri_get_query (again), g_uri_get_query (uri)) != 0) {
+    gchar *shown = onair_icecast_redact_location (location);
+
+    g_set_error (error, G_URI_ERROR, G_URI_ERROR_BAD_HOST,
+        "the server of the location is not valid: %s", shown);
+    g_free (shown);
+    g_clear_pointer (&result, g_free);
+    g_clear_pointer (user, g_free);
+    onair_icecast_replace_string (password, NULL);
+  }
+  g_clear_pointer (&again, g_uri_unref);
+  g_uri_unref (uri);
+  return result;
+}

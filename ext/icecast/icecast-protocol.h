@@ -131,6 +131,15 @@ void onair_icecast_failure_clear (OnairIcecastFailure *f);
  * be a password. */
 void onair_icecast_replace_string (gchar **field, gchar *value);
 
+/* A listener's location: http, https, icy and icyx (read as http), as the
+ * http(s) URL to request.  User information moves, decoded, to *@user and
+ * *@password (NULL when absent), so that the URL holds no secret; the path
+ * and the query stay exactly as encoded, since "%2F" or "%25" name another
+ * resource than "/" or "%".  NULL with @error set (G_URI_ERROR; its text
+ * never holds a password) when @location is not one. */
+gchar *onair_icecast_listener_location (const gchar *location, gchar **user,
+    gchar **password, GError **error);
+
 /* @location as it may be shown (a log line, an error): any user information
  * replaced by "***", whether or not the rest parses.  Every location that
  * is printed goes through here. */
