@@ -207,7 +207,7 @@ GST_START_TEST (test_src_credentials_stay_with_their_location)
 
 GST_END_TEST;
 
-GST_START_TEST (test_src_refuses_userinfo_no_header_can_carry)
+GST_START_TEST (test_src_refuses_what_no_request_can_carry)
 {
   GstElement *src = gst_element_factory_make ("icecastsrc", NULL);
   GError *error = NULL;
@@ -220,6 +220,13 @@ GST_START_TEST (test_src_refuses_userinfo_no_header_can_carry)
   g_clear_error (&error);
   fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src),
       "http://dj:a%00b@127.0.0.1:9/a", NULL));
+  /* Hosts that decode to another server, to none, or to a space. */
+  fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src),
+      "icy://evil.example%40127.0.0.1:9/a", NULL));
+  fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src), "http://host%25x/a",
+      NULL));
+  fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src), "http://ho%20st/a",
+      NULL));
   gst_object_unref (src);
 }
 
@@ -371,7 +378,7 @@ icecast_locations_suite (void)
   tcase_add_test (tc, test_redacted_locations);
   tcase_add_test (tc, test_src_requests_exactly_the_named_resource);
   tcase_add_test (tc, test_src_credentials_stay_with_their_location);
-  tcase_add_test (tc, test_src_refuses_userinfo_no_header_can_carry);
+  tcase_add_test (tc, test_src_refuses_what_no_request_can_carry);
   tcase_add_test (tc, test_sink_location_replaces_credentials_and_tls);
   tcase_add_test (tc, test_no_password_in_errors_or_logs);
   return s;
