@@ -230,7 +230,7 @@ gst_icecast_tls_get_type (void)
   static const GEnumValue values[] = {
     { GST_ICECAST_TLS_NONE, "Plain TCP", "none" },
     { GST_ICECAST_TLS_AUTO,
-        "TLS when the server speaks it, plain TCP when "
+        "TLS when the server speaks it, plain TCP with a warning when "
         "it does not (a certificate that fails validation is an error)",
         "auto" },
     { GST_ICECAST_TLS_REQUIRED, "TLS or nothing", "required" },
@@ -826,7 +826,14 @@ connect_once (GstIcecastSink *sink, const Connection *c, GSocket **socket,
        * that fails validation stays an error. */
       if (use_tls && c->tls == GST_ICECAST_TLS_AUTO && !f->fatal
           && g_strcmp0 (f->reason, "TLS failure") == 0) {
-        GST_INFO_OBJECT (sink, "no TLS on the server, going plain");
+        /* Never silent: the password now goes in clear.  tls=required is
+         * the mode without this fallback. */
+        GST_ELEMENT_WARNING (sink, RESOURCE, OPEN_WRITE,
+            (_ ("The server does not speak TLS: streaming over plain TCP, "
+                "where the password can be read on the way.")),
+            ("TLS handshake with %s:%u failed (%s); tls=auto falls back to "
+             "plain TCP, tls=required would not",
+                c->request.host, c->request.port, GST_STR_NULL (f->debug)));
         onair_icecast_failure_clear (f);
         use_tls = FALSE;
         continue;

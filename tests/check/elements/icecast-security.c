@@ -1,12 +1,13 @@
-/* gst-plugins-onair: what icecastsrc and icecastsink make of a location
+/* gst-plugins-onair: what a location, a setting or a peer cannot make
+ * icecastsrc and icecastsink do
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * The resource a listener requests is exactly the one its location names,
  * percent-encoding included; credentials belong to the location they came
  * with and never travel to the next one; no password reaches an error or a
- * log line at any debug level.  Against a scripted server that records
- * every request head.
+ * log line at any debug level; a fall back from TLS to plain TCP is never
+ * silent.  Against a scripted server that records every request head.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -280,6 +281,85 @@ GST_START_TEST (test_sink_location_replaces_credentials_and_tls)
 
 GST_END_TEST;
 
+/* A server that drops a TLS ClientHello, then refuses the plain request. */
+static void
+serve_no_tls (OnairScripted *server, GIOStream *io, guint index,
+    const gchar *request, gpointer data)
+{
+  if (request[0] != 0x16)
+    serve_answer (server, io, index, request, (gpointer) refused);
+}
+
+/* Runs @sink until its ERROR; returns whether a warning came first, and
+ * that it said the password travels in clear. */
+static gboolean
+warned_before_error (GstElement *sink)
+{
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  GstElement *src = gst_parse_bin_from_description (MP3_SOURCE, TRUE, NULL);
+  gboolean warned = FALSE;
+  GstMessage *msg;
+
+  gst_bin_add_many (GST_BIN (pipeline), src, gst_object_ref (sink), NULL);
+  fail_unless (gst_element_link (src, sink));
+  msg = onair_check_run_pipeline (pipeline, GST_MESSAGE_WARNING, 60000);
+  while (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+    GError *error = NULL;
+
+    gst_message_parse_warning (msg, &error, NULL);
+    fail_unless (g_error_matches (error, GST_RESOURCE_ERROR,
+                     GST_RESOURCE_ERROR_OPEN_WRITE),
+        "%s", error->message);
+    fail_unless (strstr (error->message, "plain TCP") != NULL, "%s",
+        error->message);
+    warned = TRUE;
+    g_error_free (error);
+    gst_message_unref (msg);
+    msg = onair_check_wait_message (pipeline, GST_MESSAGE_WARNING, 60000);
+  }
+  fail_unless (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR);
+  gst_message_unref (msg);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  return warned;
+}
+
+/* tls=auto falls back to plain TCP when the server does not speak TLS, and
+ * says so; tls=required never does. */
+GST_START_TEST (test_tls_downgrade_is_never_silent)
+{
+  OnairScripted *server =
+      onair_scripted_start (ONAIR_SCRIPTED_PLAIN, serve_no_tls, NULL);
+  GstElement *sink = gst_element_factory_make ("icecastsink", NULL);
+  gchar *location = onair_scripted_location (server, "icecast", "/x.mp3");
+  gchar *request;
+
+  g_object_set (sink, "location", location, "tls", 1, "password", "pw",
+      "max-reconnect-attempts", 0, NULL);
+  fail_unless (warned_before_error (sink), "no warning before plain TCP");
+  fail_unless_equals_int (onair_scripted_connections (server), 2);
+  request = onair_scripted_request (server, 1);
+  fail_unless (g_str_has_prefix (request, "PUT /x.mp3 "), "%s", request);
+  g_free (request);
+  gst_object_unref (sink);
+
+  sink = gst_element_factory_make ("icecastsink", NULL);
+  g_object_set (sink, "location", location, "tls", 2, "password", "pw",
+      "max-reconnect-attempts", 0, NULL);
+  fail_if (warned_before_error (sink));
+  /* One TLS attempt, nothing in plain. */
+  fail_unless_equals_int (onair_scripted_connections (server), 3);
+  fail_unless_equals_int (onair_scripted_n_requests (server), 3);
+  request = onair_scripted_request (server, 2);
+  fail_unless (request[0] == 0x16);
+  g_free (request);
+  gst_object_unref (sink);
+  g_free (location);
+  onair_scripted_free (server);
+}
+
+GST_END_TEST;
+
 /* Log lines at every level, gathered while a test runs. */
 static GString *log_text;
 
@@ -368,9 +448,9 @@ GST_START_TEST (test_redacted_locations)
 GST_END_TEST;
 
 static Suite *
-icecast_locations_suite (void)
+icecast_security_suite (void)
 {
-  Suite *s = suite_create ("icecast-locations");
+  Suite *s = suite_create ("icecast-security");
   TCase *tc = tcase_create ("general");
 
   suite_add_tcase (s, tc);
@@ -381,7 +461,8 @@ icecast_locations_suite (void)
   tcase_add_test (tc, test_src_refuses_what_no_request_can_carry);
   tcase_add_test (tc, test_sink_location_replaces_credentials_and_tls);
   tcase_add_test (tc, test_no_password_in_errors_or_logs);
+  tcase_add_test (tc, test_tls_downgrade_is_never_silent);
   return s;
 }
 
-ONAIR_CHECK_MAIN (icecast_locations);
+ONAIR_CHECK_MAIN (icecast_security);
