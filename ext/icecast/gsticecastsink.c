@@ -972,9 +972,10 @@ typedef enum {
 } LateReply;
 
 /* A server that said nothing within SILENT_SERVER_WAIT may still answer
- * while the stream goes out: whatever it sent so far is read without
- * waiting.  A refusal is described in @f; a connection that closed without a
- * word is left to the next write to find. */
+ * while the stream goes out: what it sent so far is read without waiting,
+ * up to the longest reply that counts (more is malformed, whatever follows).
+ * A refusal is described in @f; a connection that closed without a word is
+ * left to the next write to find. */
 static LateReply
 read_late_reply (GstIcecastSink *sink, GIOStream *stream, GByteArray *bytes,
     Failure *f)
@@ -988,12 +989,13 @@ read_late_reply (GstIcecastSink *sink, GIOStream *stream, GByteArray *bytes,
   if (!G_IS_POLLABLE_INPUT_STREAM (in)
       || !g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (in)))
     return LATE_NOTHING;
-  for (;;) {
+  while (bytes->len < ONAIR_ICECAST_MAX_REPLY) {
     guint8 chunk[2048];
     GError *error = NULL;
     gssize n =
         g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (in),
-            chunk, sizeof (chunk), NULL, &error);
+            chunk, MIN (sizeof (chunk), ONAIR_ICECAST_MAX_REPLY - bytes->len),
+            NULL, &error);
 
     if (n > 0) {
       g_byte_array_append (bytes, chunk, n);
@@ -1269,7 +1271,7 @@ send_title (GstIcecastSink *sink, SoupSession *session, const gchar *title,
   GTlsCertificateFlags flags;
   guint port, timeout;
   SoupMessage *msg;
-  GBytes *body;
+  GInputStream *body;
   GError *error = NULL;
   gboolean ok;
 
@@ -1298,8 +1300,24 @@ send_title (GstIcecastSink *sink, SoupSession *session, const gchar *title,
   auth = onair_icecast_basic_auth (user, password);
   soup_message_headers_replace (soup_message_get_request_headers (msg),
       "Authorization", auth);
-  /* Cancelled by stop(), like the sender's I/O. */
-  body = soup_session_send_and_read (session, msg, sink->cancellable, &error);
+  /* Cancelled by stop(), like the sender's I/O.  Only the status counts:
+   * of the body, at most the longest reply that counts is read, as it came
+   * (the session decodes no content), and the rest is left unread. */
+  body = soup_session_send (session, msg, sink->cancellable, &error);
+  if (body != NULL) {
+    gchar *ignored = g_malloc (ONAIR_ICECAST_MAX_REPLY);
+    gsize got = 0;
+
+    GCancellable *drop = g_cancellable_new ();
+
+    g_input_stream_read_all (body, ignored, ONAIR_ICECAST_MAX_REPLY, &got,
+        sink->cancellable, NULL);
+    /* Closed at once, without reading the rest to keep the connection. */
+    g_cancellable_cancel (drop);
+    g_input_stream_close (body, drop, NULL);
+    g_object_unref (drop);
+    g_free (ignored);
+  }
   ok = body != NULL && soup_message_get_status (msg) == SOUP_STATUS_OK;
   if (!ok)
     *problem = error != NULL
@@ -1312,7 +1330,7 @@ send_title (GstIcecastSink *sink, SoupSession *session, const gchar *title,
     memset (password, 0, strlen (password));
   g_free (auth);
   g_clear_error (&error);
-  g_clear_pointer (&body, g_bytes_unref);
+  g_clear_object (&body);
   g_object_unref (msg);
   g_free (url);
   g_free (query);
@@ -1334,6 +1352,10 @@ metadata_thread (gpointer data)
   GstIcecastSink *sink = data;
   SoupSession *session =
       soup_session_new_with_options ("proxy-resolver", NULL, NULL);
+
+  /* A reply is never expanded: a small compressed body could fill the
+   * memory (and no Accept-Encoding invites one). */
+  soup_session_remove_feature_by_type (session, SOUP_TYPE_CONTENT_DECODER);
   gchar *warned = NULL;
 
   SENDER_LOCK (sink);

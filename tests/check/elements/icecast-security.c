@@ -14,6 +14,7 @@
 #endif
 
 #include <string.h>
+#include <sys/socket.h>
 
 #include <gst/base/gstbasesrc.h>
 
@@ -360,6 +361,115 @@ GST_START_TEST (test_tls_downgrade_is_never_silent)
 
 GST_END_TEST;
 
+/* A server that takes the stream and answers the title update with
+ * 64 MiB of body, counting what the client took before it went. */
+typedef struct {
+  GMutex lock;
+  guint64 taken;
+  gboolean answered;
+  gchar *title_request;
+} TitleServer;
+
+#define HUGE_BODY (G_GUINT64_CONSTANT (64) << 20)
+
+static void
+serve_stream_and_title (OnairScripted *server, GIOStream *io, guint index,
+    const gchar *request, gpointer data)
+{
+  TitleServer *t = data;
+  GOutputStream *out = g_io_stream_get_output_stream (io);
+  static const gchar ok[] = "HTTP/1.1 200 OK\r\n\r\n";
+  gchar *head;
+  guint8 chunk[65536];
+  guint64 taken = 0;
+
+  if (g_str_has_prefix (request, "PUT ")) {
+    g_output_stream_write_all (out, ok, strlen (ok), NULL, NULL, NULL);
+    while (!onair_scripted_quitting (server)
+        && g_input_stream_read (g_io_stream_get_input_stream (io), chunk,
+               sizeof (chunk), NULL, NULL)
+            > 0)
+      ;
+    return;
+  }
+  g_socket_set_option (onair_scripted_socket (io), SOL_SOCKET, SO_SNDBUF, 4096,
+      NULL);
+  head = g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n"
+                          "Content-Length: %" G_GUINT64_FORMAT "\r\n\r\n",
+      HUGE_BODY);
+  memset (chunk, '<', sizeof (chunk));
+  if (g_output_stream_write_all (out, head, strlen (head), NULL, NULL, NULL)) {
+    while (taken < HUGE_BODY) {
+      gsize written = 0;
+
+      g_output_stream_write_all (out, chunk, sizeof (chunk), &written, NULL,
+          NULL);
+      taken += written;
+      if (written < sizeof (chunk))
+        break;
+    }
+  }
+  g_free (head);
+  g_mutex_lock (&t->lock);
+  t->taken = taken;
+  t->title_request = g_strdup (request);
+  t->answered = TRUE;
+  g_mutex_unlock (&t->lock);
+}
+
+static gboolean
+title_answered (gpointer data)
+{
+  TitleServer *t = data;
+  gboolean answered;
+
+  g_mutex_lock (&t->lock);
+  answered = t->answered;
+  g_mutex_unlock (&t->lock);
+  return answered;
+}
+
+/* The title update's reply is read only as far as its status needs, and
+ * never expanded. */
+GST_START_TEST (test_title_reply_is_bounded)
+{
+  TitleServer t = { 0 };
+  OnairScripted *server;
+  GstElement *pipeline;
+  gchar *launch, *location;
+
+  g_mutex_init (&t.lock);
+  server = onair_scripted_start (ONAIR_SCRIPTED_CONCURRENT,
+      serve_stream_and_title, &t);
+  location = onair_scripted_location (server, "icecast", "/x.mp3");
+  launch = g_strdup_printf ("%s ! taginject tags=\"title=Hello\" ! "
+                            "icecastsink location=%s password=pw",
+      MP3_SOURCE, location);
+  pipeline = gst_parse_launch (launch, NULL);
+  fail_unless (pipeline != NULL);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  onair_check_wait_until (title_answered, &t, 60000,
+      "the title update's reply to be taken");
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  fail_unless (g_str_has_prefix (t.title_request, "GET /admin/metadata?"), "%s",
+      t.title_request);
+  /* No compressed body is invited. */
+  fail_unless (strstr (t.title_request, "gzip") == NULL
+          && strstr (t.title_request, "deflate") == NULL,
+      "%s", t.title_request);
+  /* What the kernel buffers of both ends hold, not the body. */
+  fail_unless (t.taken < (G_GUINT64_CONSTANT (16) << 20),
+      "the sink took %" G_GUINT64_FORMAT " bytes of the reply", t.taken);
+  gst_object_unref (pipeline);
+  g_free (t.title_request);
+  g_free (launch);
+  g_free (location);
+  onair_scripted_free (server);
+  g_mutex_clear (&t.lock);
+}
+
+GST_END_TEST;
+
 /* Log lines at every level, gathered while a test runs. */
 static GString *log_text;
 
@@ -462,6 +572,7 @@ icecast_security_suite (void)
   tcase_add_test (tc, test_sink_location_replaces_credentials_and_tls);
   tcase_add_test (tc, test_no_password_in_errors_or_logs);
   tcase_add_test (tc, test_tls_downgrade_is_never_silent);
+  tcase_add_test (tc, test_title_reply_is_bounded);
   return s;
 }
 

@@ -119,7 +119,10 @@ onair_scripted_start (OnairScriptedFlags flags, OnairScriptedServe serve,
   g_mutex_init (&server->lock);
   g_cond_init (&server->cond);
   server->loopback = onair_loopback_server_new (0,
-      (flags & ONAIR_SCRIPTED_SMALL_WINDOW) ? ONAIR_LOOPBACK_SMALL_WINDOW : 0,
+      ((flags & ONAIR_SCRIPTED_SMALL_WINDOW) ? ONAIR_LOOPBACK_SMALL_WINDOW : 0)
+          | ((flags & ONAIR_SCRIPTED_CONCURRENT)
+                  ? ONAIR_LOOPBACK_THREAD_PER_CONNECTION
+                  : 0),
       serve_connection, server, &error);
   fail_unless (server->loopback != NULL, "scripted server: %s",
       error != NULL ? error->message : "");

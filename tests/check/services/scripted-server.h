@@ -19,6 +19,9 @@ typedef enum {
   /* A 4 KiB receive window: a server that stops reading makes its client
    * block within seconds, not after megabytes. */
   ONAIR_SCRIPTED_SMALL_WINDOW = 1 << 1,
+  /* Each connection on a thread of its own (a client that opens a second
+   * connection while the first one streams); else one after the other. */
+  ONAIR_SCRIPTED_CONCURRENT = 1 << 2,
 } OnairScriptedFlags;
 
 /* Serves connection @index (from 1) on the server's thread, after the TLS
@@ -29,7 +32,8 @@ typedef enum {
 typedef void (*OnairScriptedServe) (OnairScripted *server, GIOStream *io,
     guint index, const gchar *request, gpointer data);
 
-/* Listens on a free loopback port and serves one connection at a time.
+/* Listens on a free loopback port and serves connections (one at a time
+ * unless ONAIR_SCRIPTED_CONCURRENT).
  * Fails the test when the server cannot start. */
 OnairScripted *onair_scripted_start (OnairScriptedFlags flags,
     OnairScriptedServe serve, gpointer data);
