@@ -806,6 +806,20 @@ negotiate (GstIcecastSink *sink, const Connection *c, OnairIcecastMethod method,
   return answer;
 }
 
+/* The current header set, with references of its own. */
+static GPtrArray *
+locked_copy_headers (GstIcecastSink *sink)
+{
+  GPtrArray *copy =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) gst_buffer_unref);
+  guint i;
+
+  for (i = 0; i < sink->headers->len; i++)
+    g_ptr_array_add (copy,
+        gst_buffer_ref (g_ptr_array_index (sink->headers, i)));
+  return copy;
+}
+
 /* One attempt: TCP (and TLS), the request, the answer. */
 static GIOStream *
 connect_once (GstIcecastSink *sink, const Connection *c, GSocket **socket,
@@ -1113,6 +1127,7 @@ sender_thread (gpointer data)
       Failure f = { 0 };
       const gchar *method = NULL;
       gboolean tls = FALSE, unanswered = FALSE;
+      GPtrArray *headers;
       guint i;
 
       connection_snapshot (sink, &c);
@@ -1139,12 +1154,18 @@ sender_thread (gpointer data)
         SENDER_UNLOCK (sink);
         post_connected (sink, c.request.mount, method, tls, attempt + 1);
         attempt = 0;
-        /* Listeners joining from now on can always decode. */
-        for (i = 0; i < sink->headers->len && stream != NULL; i++) {
-          if (!write_buffer (stream, g_ptr_array_index (sink->headers, i),
+        /* Listeners joining from now on can always decode.  The streaming
+         * thread replaces the header set at will: the sender writes its own
+         * references, taken under the lock. */
+        SENDER_LOCK (sink);
+        headers = locked_copy_headers (sink);
+        SENDER_UNLOCK (sink);
+        for (i = 0; i < headers->len && stream != NULL; i++) {
+          if (!write_buffer (stream, g_ptr_array_index (headers, i),
                   sink->cancellable, &error))
             drop_connection (sink, &stream, &late);
         }
+        g_ptr_array_unref (headers);
         if (stream != NULL) {
           SENDER_LOCK (sink);
           sink->stream = g_object_ref (stream);

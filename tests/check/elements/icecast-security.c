@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <gst/app/gstappsrc.h>
 #include <gst/base/gstbasesrc.h>
 
 #include "icecast-protocol.h"
@@ -470,6 +471,77 @@ GST_START_TEST (test_title_reply_is_bounded)
 
 GST_END_TEST;
 
+/* A server that takes each stream for a moment and drops it. */
+static void
+serve_and_drop (OnairScripted *server, GIOStream *io, guint index,
+    const gchar *request, gpointer data)
+{
+  static const gchar ok[] = "HTTP/1.1 200 OK\r\n\r\n";
+  guint8 chunk[512];
+
+  g_output_stream_write_all (g_io_stream_get_output_stream (io), ok,
+      strlen (ok), NULL, NULL, NULL);
+  g_input_stream_read (g_io_stream_get_input_stream (io), chunk, sizeof (chunk),
+      NULL, NULL);
+}
+
+static GstBuffer *
+numbered_buffer (guint n, gboolean header)
+{
+  static guint unique;
+  gchar *text =
+      g_strdup_printf ("%s %u %u", header ? "header" : "data", n, unique++);
+  gsize size = strlen (text);
+  GstBuffer *b = gst_buffer_new_wrapped (text, size);
+
+  if (header)
+    GST_BUFFER_FLAG_SET (b, GST_BUFFER_FLAG_HEADER);
+  return b;
+}
+
+/* In-band header sets replaced again and again while the sink reconnects
+ * again and again: the sender must never write a header the streaming
+ * thread has let go of (ASan, and GStreamer's own checks, see it). */
+GST_START_TEST (test_headers_replaced_while_reconnecting)
+{
+  OnairScripted *server =
+      onair_scripted_start (ONAIR_SCRIPTED_PLAIN, serve_and_drop, NULL);
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  GstElement *src = gst_element_factory_make ("appsrc", NULL);
+  GstElement *sink = gst_element_factory_make ("icecastsink", NULL);
+  gchar *location = onair_scripted_location (server, "icecast", "/x.mp3");
+  GstCaps *caps = gst_caps_from_string ("audio/mpeg,mpegversion=1,layer=3");
+  guint n = 0;
+
+  g_object_set (src, "caps", caps, "format", GST_FORMAT_TIME, NULL);
+  g_object_set (sink, "location", location, "password", "pw", "reconnect-delay",
+      (guint64) 0, "max-reconnect-delay", (guint64) 0, "sync", FALSE, "async",
+      FALSE, NULL);
+  gst_bin_add_many (GST_BIN (pipeline), src, sink, NULL);
+  fail_unless (gst_element_link (src, sink));
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  while (onair_scripted_connections (server) < 200) {
+    guint h;
+
+    fail_unless (n < 2000000, "only %u connections",
+        onair_scripted_connections (server));
+    /* A set of headers, then data: the next set replaces this one. */
+    for (h = 0; h < 32; h++)
+      gst_app_src_push_buffer (GST_APP_SRC (src), numbered_buffer (n, TRUE));
+    gst_app_src_push_buffer (GST_APP_SRC (src), numbered_buffer (n, FALSE));
+    n++;
+    if (n % 16 == 0)
+      g_usleep (1000);
+  }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  gst_caps_unref (caps);
+  g_free (location);
+  onair_scripted_free (server);
+}
+
+GST_END_TEST;
+
 /* Log lines at every level, gathered while a test runs. */
 static GString *log_text;
 
@@ -564,7 +636,7 @@ icecast_security_suite (void)
   TCase *tc = tcase_create ("general");
 
   suite_add_tcase (s, tc);
-  tcase_set_timeout (tc, 120);
+  tcase_set_timeout (tc, 300);
   tcase_add_test (tc, test_redacted_locations);
   tcase_add_test (tc, test_src_requests_exactly_the_named_resource);
   tcase_add_test (tc, test_src_credentials_stay_with_their_location);
@@ -573,6 +645,7 @@ icecast_security_suite (void)
   tcase_add_test (tc, test_no_password_in_errors_or_logs);
   tcase_add_test (tc, test_tls_downgrade_is_never_silent);
   tcase_add_test (tc, test_title_reply_is_bounded);
+  tcase_add_test (tc, test_headers_replaced_while_reconnecting);
   return s;
 }
 
