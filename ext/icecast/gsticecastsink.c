@@ -706,6 +706,31 @@ answer_for_reply (const Connection *c, OnairIcecastMethod method,
   return answer;
 }
 
+/* TRUE when @in has bytes of its own to give (TLS that has decrypted more
+ * than was read), which no wait on the socket would show. */
+static gboolean
+holds_data (GInputStream *in)
+{
+  return G_IS_POLLABLE_INPUT_STREAM (in)
+      && g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (in))
+      && g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (in));
+}
+
+/* Reads what @in has without blocking when it can tell (a TLS stream may
+ * have nothing for the application although its socket was readable);
+ * G_IO_ERROR_WOULD_BLOCK then. */
+static gssize
+read_available (GInputStream *in, guint8 *buffer, gsize size,
+    GCancellable *cancellable, GError **error)
+{
+  if (G_IS_POLLABLE_INPUT_STREAM (in)
+      && g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (in)))
+    return g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (
+                                                         in),
+        buffer, size, cancellable, error);
+  return g_input_stream_read (in, buffer, size, cancellable, error);
+}
+
 /* Sends the request and reads what the server makes of it; @unanswered
  * tells that the server said nothing yet and streaming starts anyway. */
 static Answer
@@ -754,8 +779,9 @@ negotiate (GstIcecastSink *sink, const Connection *c, OnairIcecastMethod method,
     if (reply.kind != ONAIR_ICECAST_REPLY_INCOMPLETE)
       break;
     if (remaining <= 0
-        || !g_socket_condition_timed_wait (socket, G_IO_IN, remaining,
-            cancellable, NULL)) {
+        || (!holds_data (g_io_stream_get_input_stream (stream))
+            && !g_socket_condition_timed_wait (socket, G_IO_IN, remaining,
+                cancellable, NULL))) {
       if (g_cancellable_is_cancelled (cancellable))
         break;
       if (method == ONAIR_ICECAST_METHOD_PUT && reply_bytes->len == 0) {
@@ -778,8 +804,14 @@ negotiate (GstIcecastSink *sink, const Connection *c, OnairIcecastMethod method,
       g_byte_array_unref (reply_bytes);
       return ANSWER_FAILED;
     }
-    n = g_input_stream_read (g_io_stream_get_input_stream (stream), chunk,
+    n = read_available (g_io_stream_get_input_stream (stream), chunk,
         sizeof (chunk), cancellable, &error);
+    if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+      /* The socket was readable for TLS's own records (TLS 1.3 session
+       * tickets), not for a reply: wait again, within the deadline. */
+      g_clear_error (&error);
+      continue;
+    }
     if (n < 0) {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED)
           || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE)

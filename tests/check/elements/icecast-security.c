@@ -13,8 +13,10 @@
 #include "config.h"
 #endif
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <glib/gstdio.h>
 
 #include <gst/app/gstappsrc.h>
 #include <gst/base/gstbasesrc.h>
@@ -542,6 +544,110 @@ GST_START_TEST (test_headers_replaced_while_reconnecting)
 
 GST_END_TEST;
 
+/* TRUE when something listens on 127.0.0.1:@port (from /proc/net/tcp). */
+static gboolean
+port_listening (gpointer data)
+{
+  gchar *table = NULL, *want;
+  gboolean found;
+
+  if (!g_file_get_contents ("/proc/net/tcp", &table, NULL, NULL))
+    return FALSE;
+  want = g_strdup_printf (" 0100007F:%04X 00000000:0000 0A ",
+      GPOINTER_TO_UINT (data));
+  found = strstr (table, want) != NULL;
+  g_free (want);
+  g_free (table);
+  return found;
+}
+
+typedef struct {
+  gchar *received; /* what openssl s_server wrote of the stream */
+} Received;
+
+static gboolean
+streamed_enough (gpointer data)
+{
+  Received *r = data;
+  GStatBuf st;
+
+  return g_stat (r->received, &st) == 0 && st.st_size >= 16384;
+}
+
+/* Silence after the PUT means go over TLS too, whatever TLS records make
+ * the socket readable meanwhile: OpenSSL (Icecast's TLS) sends its TLS 1.3
+ * session tickets after the handshake.  openssl s_server is that peer: it
+ * says nothing and writes what it receives to a file. */
+GST_START_TEST (test_silent_tls_server_gets_the_stream)
+{
+  gchar *dir = onair_check_make_dir ("s_server");
+  gchar *cert = g_build_filename (dir, "cert.pem", NULL);
+  gchar *key = g_build_filename (dir, "key.pem", NULL);
+  gchar *port_text, *launch, *made, *contents = NULL;
+  guint port = onair_check_free_port ();
+  GSubprocessLauncher *launcher;
+  GSubprocess *s_server;
+  GstElement *pipeline;
+  Received r;
+  gint status = -1;
+
+  made = g_strdup_printf ("openssl req -x509 -newkey ec -pkeyopt "
+                          "ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "
+                          "/CN=onair-test "
+                          "-keyout %s -out %s",
+      key, cert);
+  fail_unless (g_spawn_command_line_sync (made, NULL, NULL, &status, NULL)
+          && g_spawn_check_wait_status (status, NULL),
+      "openssl req failed");
+  r.received = g_build_filename (dir, "received", NULL);
+  port_text = g_strdup_printf ("127.0.0.1:%u", port);
+  /* Its standard input stays open and empty: it sends nothing. */
+  launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_set_stdout_file_path (launcher, r.received);
+  g_subprocess_launcher_set_child_setup (launcher, onair_check_child_setup,
+      NULL, NULL);
+  s_server = g_subprocess_launcher_spawn (launcher, NULL, "openssl", "s_server",
+      "-quiet", "-accept", port_text, "-cert", cert, "-key", key, NULL);
+  fail_unless (s_server != NULL, "cannot start openssl s_server");
+  onair_check_track_child (atoi (g_subprocess_get_identifier (s_server)));
+  onair_check_wait_until (port_listening, GUINT_TO_POINTER (port), 30000,
+      "openssl s_server to listen");
+
+  launch =
+      g_strdup_printf ("%s ! icecastsink "
+                       "location=icecasts://127.0.0.1:%u/x.mp3 password=pw "
+                       "tls-validation-flags=0 timeout=20000",
+          MP3_SOURCE, port);
+  pipeline = gst_parse_launch (launch, NULL);
+  fail_unless (pipeline != NULL);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  onair_check_wait_until (streamed_enough, &r, 60000,
+      "the stream to follow the unanswered PUT over TLS");
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  /* All on the first connection: one request head, then audio. */
+  fail_unless (g_file_get_contents (r.received, &contents, NULL, NULL));
+  fail_unless (g_str_has_prefix (contents, "PUT /x.mp3 HTTP/1.1\r\n"));
+  fail_unless (strstr (contents + 4, "PUT /x.mp3") == NULL,
+      "the sink connected again");
+  onair_check_untrack_child (atoi (g_subprocess_get_identifier (s_server)));
+  g_subprocess_force_exit (s_server);
+  g_subprocess_wait (s_server, NULL, NULL);
+  g_object_unref (s_server);
+  g_object_unref (launcher);
+  gst_object_unref (pipeline);
+  g_free (contents);
+  g_free (launch);
+  g_free (made);
+  g_free (port_text);
+  g_free (r.received);
+  g_free (key);
+  g_free (cert);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
 /* Log lines at every level, gathered while a test runs. */
 static GString *log_text;
 
@@ -646,6 +752,7 @@ icecast_security_suite (void)
   tcase_add_test (tc, test_tls_downgrade_is_never_silent);
   tcase_add_test (tc, test_title_reply_is_bounded);
   tcase_add_test (tc, test_headers_replaced_while_reconnecting);
+  tcase_add_test (tc, test_silent_tls_server_gets_the_stream);
   return s;
 }
 
