@@ -1006,8 +1006,11 @@ bound_send_buffer (GstIcecastSink *sink, GSocket *socket)
   if (bitrate <= 0)
     bitrate = sink->tag_bitrate;
   SENDER_UNLOCK (sink);
-  bytes = bitrate > 0 ? CLAMP (bitrate * 125 * 2, 64 * 1024, 4 * 1024 * 1024)
-                      : 256 * 1024;
+  /* Two seconds of the stream; the bitrate may come from a relayed
+   * station's tags, so any value is computed without overflow. */
+  bytes = bitrate > 0
+      ? (gint) CLAMP ((gint64) bitrate * 125 * 2, 64 * 1024, 4 * 1024 * 1024)
+      : 256 * 1024;
   g_socket_set_option (socket, SOL_SOCKET, SO_SNDBUF, bytes, NULL);
 }
 

@@ -648,6 +648,38 @@ GST_START_TEST (test_silent_tls_server_gets_the_stream)
 
 GST_END_TEST;
 
+static gboolean
+connected_once (gpointer data)
+{
+  return onair_scripted_connections (data) >= 2;
+}
+
+/* Any bitrate, from the property or a relayed station's tags, sizes the
+ * socket's buffer without overflow (UBSan checks it in the sanitizer
+ * build). */
+GST_START_TEST (test_absurd_bitrate)
+{
+  OnairScripted *server =
+      onair_scripted_start (ONAIR_SCRIPTED_PLAIN, serve_and_drop, NULL);
+  gchar *location = onair_scripted_location (server, "icecast", "/x.mp3");
+  gchar *launch = g_strdup_printf ("%s ! icecastsink location=%s password=pw "
+                                   "bitrate=%d reconnect-delay=0",
+      MP3_SOURCE, location, G_MAXINT);
+  GstElement *pipeline = gst_parse_launch (launch, NULL);
+
+  fail_unless (pipeline != NULL);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  onair_check_wait_until (connected_once, server, 60000,
+      "the sink to connect with its buffer sized");
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  g_free (launch);
+  g_free (location);
+  onair_scripted_free (server);
+}
+
+GST_END_TEST;
+
 /* Log lines at every level, gathered while a test runs. */
 static GString *log_text;
 
@@ -753,6 +785,7 @@ icecast_security_suite (void)
   tcase_add_test (tc, test_title_reply_is_bounded);
   tcase_add_test (tc, test_headers_replaced_while_reconnecting);
   tcase_add_test (tc, test_silent_tls_server_gets_the_stream);
+  tcase_add_test (tc, test_absurd_bitrate);
   return s;
 }
 
