@@ -10,17 +10,22 @@
 #include "onair-check.h"
 #include "ansi-screen.h"
 
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define COLS 80
 #define ROWS 24
 
-/* The source of every run: 2 s of live SMPTE bars (the 75% variant, whose
- * frames are all the same, unlike smpte's noise patch), scaled by
- * videoscale to what asciivideoenc asks for. */
+/* The source of every run: live SMPTE bars (the 75% variant, whose frames
+ * are all the same, unlike smpte's noise patch), scaled by videoscale to
+ * what asciivideoenc asks for.  They play until the test has seen the
+ * picture and ends them: the stream never ends before it was seen, however
+ * slowly the player starts or the test looks. */
 #define SOURCE                                                                 \
-  "videotestsrc pattern=smpte75 is-live=true num-buffers=60 ! "                \
+  "videotestsrc pattern=smpte75 is-live=true ! "                               \
   "video/x-raw,format=BGRx,width=320,height=240,framerate=30/1 ! "             \
   "videoscale ! "
 
@@ -29,6 +34,7 @@ typedef struct {
   gchar *socket;
   gchar *config;
   gchar *status; /* the player's exit status, once it has ended */
+  gchar *pid_file; /* the player's process id, once it runs */
 } Tmux;
 
 static gchar *
@@ -71,9 +77,10 @@ tmux_format (Tmux *t, const gchar *format)
 
 /* Starts a tmux server of its own with one 100x30 window running @launch
  * (gst-launch-1.0 arguments; --no-position, or gst-launch-1.0 prints its
- * position on the same terminal).  When the player ends, its exit status
- * goes to a file and the pane stays, untouched, for reading, for as long as
- * this test process lives: the tmux server cannot outlive the test. */
+ * position on the same terminal; -e, so that an interrupt ends the stream
+ * with EOS, as ^C would).  When the player ends, its exit status goes to a
+ * file and the pane stays, untouched, for reading, for as long as this test
+ * process lives: the tmux server cannot outlive the test. */
 static Tmux *
 tmux_start (const gchar *launch)
 {
@@ -86,15 +93,18 @@ tmux_start (const gchar *launch)
   t->socket = g_build_filename (t->dir, "socket", NULL);
   t->config = g_build_filename (t->dir, "tmux.conf", NULL);
   t->status = g_build_filename (t->dir, "status", NULL);
+  t->pid_file = g_build_filename (t->dir, "player.pid", NULL);
   fail_unless (
       g_file_set_contents (t->config, "set -g status off\n", -1, NULL));
+  /* The inner shell writes its process id, then becomes the player. */
   command = g_strdup_printf ("env LC_ALL=C.UTF-8 GST_PLUGIN_PATH_1_0='%s' "
                              "GST_REGISTRY_1_0='%s/registry.bin' %s "
-                             "gst-launch-1.0 -q --no-position %s "
+                             "sh -c 'echo $$ > \"$0\"; exec \"$@\"' '%s' "
+                             "gst-launch-1.0 -e -q --no-position %s "
                              "2> '%s/gst-launch.log'; echo $? > '%s'; "
                              "exec tail --pid=%d -f /dev/null",
-      plugin_path != NULL ? plugin_path : "", t->dir, preload, launch, t->dir,
-      t->status, (gint) getpid ());
+      plugin_path != NULL ? plugin_path : "", t->dir, preload, t->pid_file,
+      launch, t->dir, t->status, (gint) getpid ());
   {
     const gchar *args[] = { "new-session", "-d", "-s", "player", "-x", "100",
       "-y", "30", command, NULL };
@@ -120,7 +130,25 @@ tmux_stop (Tmux *t)
   g_free (t->socket);
   g_free (t->config);
   g_free (t->status);
+  g_free (t->pid_file);
   g_free (t);
+}
+
+/* Ends the player's stream as ^C would: gst-launch-1.0 -e sends EOS. */
+static void
+tmux_interrupt_player (Tmux *t)
+{
+  gchar *text = NULL;
+  gint pid;
+
+  fail_unless (g_file_get_contents (t->pid_file, &text, NULL, NULL)
+          && g_str_has_suffix (text, "\n"),
+      "the player wrote no process id");
+  pid = atoi (text);
+  fail_unless (pid > 0, "player process id \"%s\"", text);
+  fail_unless (kill (pid, SIGINT) == 0, "cannot interrupt the player: %s",
+      g_strerror (errno));
+  g_free (text);
 }
 
 static gboolean
@@ -139,8 +167,8 @@ typedef struct {
   gboolean saw_hidden_cursor;
 } Playing;
 
-/* While the picture is on screen and the player runs, the cursor is
- * hidden. */
+/* While the picture is on screen and the player runs (it runs until
+ * tmux_interrupt_player()), the cursor is hidden. */
 static gboolean
 picture_shown (gpointer user_data)
 {
@@ -234,8 +262,10 @@ play_and_end (Tmux *t, const gchar *first_row)
   Playing playing = { t, first_row, FALSE };
   gchar *status;
 
-  onair_check_wait_until (picture_shown, &playing, 30000,
+  /* The player's start-up includes a plugin scan of its own. */
+  onair_check_wait_until (picture_shown, &playing, 60000,
       "the picture on screen with the cursor hidden");
+  tmux_interrupt_player (t);
   onair_check_wait_until (player_ended, t, 30000, "gst-launch-1.0 to end");
   fail_unless (g_file_get_contents (t->status, &status, NULL, NULL));
   fail_unless_equals_string (status, "0\n");
