@@ -934,12 +934,19 @@ serve (OnairScripted *server, GIOStream *io, guint index, const gchar *request,
       && a.body->len > 0)
     g_output_stream_write_all (out, a.body->data, a.body->len, NULL, NULL,
         NULL);
-  /* Stalling: hold the connection until the client goes. */
-  if (a.stall)
-    while (g_input_stream_read (g_io_stream_get_input_stream (io), &c, 1, NULL,
-               NULL)
-        > 0)
-      ;
+  /* Stalling: hold the connection until the client goes or the server
+   * stops; the socket's timeout only paces the look at the latter. */
+  while (a.stall && !onair_scripted_quitting (server)) {
+    GError *error = NULL;
+    gssize n = g_input_stream_read (g_io_stream_get_input_stream (io), &c, 1,
+        NULL, &error);
+    gboolean idle =
+        n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+
+    g_clear_error (&error);
+    if (n <= 0 && !idle)
+      break;
+  }
   g_byte_array_unref (a.head);
   g_byte_array_unref (a.body);
 }
