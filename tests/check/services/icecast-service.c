@@ -317,8 +317,8 @@ try_start (OnairIcecast *ice, gchar **how)
   StartupWait wait = { ice, 0, STARTUP_WAITING };
 
   spawn_server (ice);
-  wait.deadline =
-      g_get_monotonic_time () + STARTUP_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+  wait.deadline = g_get_monotonic_time ()
+      + onair_check_scaled_ms (STARTUP_TIMEOUT_MS) * G_TIME_SPAN_MILLISECOND;
   /* startup_finished() gives up by itself at the deadline, so that the
    * failure can carry the server's log. */
   onair_check_wait_until (startup_finished, &wait, STARTUP_TIMEOUT_MS + 10000,
@@ -430,8 +430,8 @@ onair_icecast_restart (OnairIcecast *ice)
   onair_icecast_stop (ice);
 
   /* Same port: the old socket may linger for a moment after the stop. */
-  deadline =
-      g_get_monotonic_time () + RESTART_BIND_MS * G_TIME_SPAN_MILLISECOND;
+  deadline = g_get_monotonic_time ()
+      + onair_check_scaled_ms (RESTART_BIND_MS) * G_TIME_SPAN_MILLISECOND;
   for (;;) {
     g_clear_pointer (&how, g_free);
     if (try_start (ice, &how))
@@ -506,7 +506,8 @@ fetch_icestats (OnairIcecast *ice)
   GError *error = NULL;
 
   fail_unless (ice->pid != 0, "asking a stopped icecast2 for its status");
-  reply = onair_http_get (ice->port, "/status-json.xsl", NULL, 0, 5000);
+  reply = onair_http_get (ice->port, "/status-json.xsl", NULL, 0,
+      onair_check_scaled_ms (20000));
   fail_unless (reply != NULL,
       "icecast2 on port %u refused the connection for /status-json.xsl",
       ice->port);
@@ -692,6 +693,7 @@ onair_icecast_wait_mount (OnairIcecast *ice, const gchar *mount,
   g_return_if_fail (ice != NULL);
   g_return_if_fail (mount != NULL);
 
+  timeout_ms = onair_check_scaled_ms (timeout_ms);
   wait.deadline =
       g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
   /* mount_settled() gives up by itself, so that the failure can say what
