@@ -6,8 +6,8 @@
  * (tests/check/tts-server.c), sent as it is "generated", in real time.
  *
  * 1. Added latency: time to first audio minus what it cannot be less than
- *    (the server's time until it starts generating, the prebuffer arriving
- *    in real time, and the sink's latency), median and p95 over 50
+ *    (the time until the server really sent the prebuffer's last chunk, and
+ *    the sink's latency), median and p95 over 50
  *    utterances, each in a fresh pipeline set to PLAYING before the request
  *    as an application does.  Into `fakesink sync=true` and into a
  *    PulseAudio null sink.  Anchor: `decodebin ! fakesink sync=true`, whose
@@ -374,15 +374,22 @@ percentile (GArray *values, guint pct)
 
 /* 1. Added latency */
 
-/* ttsplaysink's time to first audio minus the server's share, the
- * prebuffer and the sink latency, in ms. */
+/* Bytes of the server's "pcm" (S16LE mono, 24 kHz) that hold @duration. */
+static gsize
+pcm_bytes (guint64 duration)
+{
+  return 2 * gst_util_uint64_scale (duration, 24000, GST_SECOND);
+}
+
+/* ttsplaysink's time to first audio minus the server's share (until it
+ * sent the prebuffer) and the sink latency, in ms. */
 static gdouble
 tts_added_latency (const gchar *sink)
 {
   GstElement *src, *tts, *pipeline = tts_pipeline ("pcm", sink, &src, &tts);
   Feed f = { src, tts, "pcm" };
   GstMessage *msg;
-  guint64 ttfa = 0, latency = 0, generation;
+  guint64 ttfa = 0, latency = 0, prebuffer_sent;
 
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   feed_start (&f);
@@ -391,13 +398,14 @@ tts_added_latency (const gchar *sink)
   gst_structure_get_uint64 (gst_message_get_structure (msg), "sink-latency",
       &latency);
   gst_message_unref (msg);
-  generation = onair_tts_server_last_generation_start (server) - f.marked;
+  prebuffer_sent =
+      onair_tts_server_sent_by (server, pcm_bytes (PREBUFFER)) - f.marked;
   gst_element_set_state (pipeline, GST_STATE_NULL);
   g_thread_join (f.thread);
   gst_object_unref (src);
   gst_object_unref (tts);
   gst_object_unref (pipeline);
-  return ((gdouble) ttfa - generation - PREBUFFER - latency) / MS;
+  return ((gdouble) ttfa - prebuffer_sent - latency) / MS;
 }
 
 static void
@@ -428,7 +436,7 @@ plain_added_latency (void)
   GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
   Feed f = { src, NULL, "pcm" };
-  guint64 rendered = 0, generation;
+  guint64 rendered = 0, first_sent;
   GstMessage *msg;
 
   g_signal_connect (sink, "handoff", G_CALLBACK (on_handoff), &rendered);
@@ -436,14 +444,14 @@ plain_added_latency (void)
   feed_start (&f);
   msg = wait_for (pipeline, GST_MESSAGE_APPLICATION, "first-render");
   gst_message_unref (msg);
-  generation = onair_tts_server_last_generation_start (server);
+  first_sent = onair_tts_server_sent_by (server, 1);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   g_thread_join (f.thread);
   gst_object_unref (src);
   gst_object_unref (sink);
   gst_object_unref (pipeline);
   g_free (desc);
-  return ((gdouble) rendered - generation - 10 * MS) / MS;
+  return ((gdouble) rendered - first_sent) / MS;
 }
 
 static void

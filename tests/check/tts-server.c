@@ -7,11 +7,11 @@
 #endif
 
 #include "tts-server.h"
-#include "onair-json.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <gst/gst.h>
+#include <json-glib/json-glib.h>
 
 #define ESPEAK_BINARY "espeak-ng"
 #define MAX_HEAD 16384
@@ -27,11 +27,12 @@ struct _OnairTtsServer {
   GMutex lock;
   GCond cond; /* stopping, a handler finished */
   gboolean stopping;
+  gboolean holding; /* a response waits at a held stall */
+  gboolean released;
   guint active;
   OnairTtsPacing pacing;
   guint requests;
-  guint64 last_request;
-  guint64 last_generation;
+  GArray *last_sends; /* OnairTtsSend of the last response streamed */
   GHashTable *cache; /* "format|voice|speed|text" -> Speech */
 };
 
@@ -385,17 +386,49 @@ send_chunk (GOutputStream *out, const guint8 *data, gsize size)
   return ok;
 }
 
+/* Notes that the body up to @body_end is about to be written: no byte of it
+ * can be read before this instant. */
+static void
+note_send (OnairTtsServer *server, GArray *sends, gsize body_end)
+{
+  OnairTtsSend send = { gst_util_get_timestamp (), body_end };
+
+  g_mutex_lock (&server->lock);
+  g_array_append_val (sends, send);
+  g_mutex_unlock (&server->lock);
+}
+
+/* Waits, at a held stall, until the test releases the response; returns
+ * the monotonic time (µs) of the release, or -1 when the server stops. */
+static gint64
+hold (OnairTtsServer *server)
+{
+  gint64 released;
+
+  g_mutex_lock (&server->lock);
+  server->holding = TRUE;
+  g_cond_broadcast (&server->cond);
+  while (!server->stopping && !server->released)
+    g_cond_wait (&server->cond, &server->lock);
+  server->holding = FALSE;
+  server->released = FALSE;
+  released = server->stopping ? -1 : g_get_monotonic_time ();
+  g_mutex_unlock (&server->lock);
+  return released;
+}
+
 /* Streams @speech as it would be generated under @pacing, starting from
- * the monotonic time @start (µs). */
+ * the monotonic time @start (µs), and notes each chunk in @sends. */
 static void
 stream_speech (OnairTtsServer *server, GOutputStream *out, const Speech *speech,
-    const OnairTtsPacing *pacing, gint64 start)
+    const OnairTtsPacing *pacing, gint64 start, GArray *sends)
 {
   gsize total;
   const guint8 *data = g_bytes_get_data (speech->encoded, &total);
   guint64 duration_ms = MAX (speech->duration / GST_MSECOND, 1);
   guint chunk_ms = MAX (pacing->chunk_ms, 1);
   gboolean stalled = FALSE;
+  gint64 stall_us = (gint64) pacing->stall_ms * 1000;
   guint64 end_ms;
   gsize sent = 0;
 
@@ -406,21 +439,35 @@ stream_speech (OnairTtsServer *server, GOutputStream *out, const Speech *speech,
         : (gsize) gst_util_uint64_scale (total, upto, duration_ms);
     gint64 due;
 
-    if (pacing->stall_at_ms > 0 && upto > pacing->stall_at_ms) {
-      /* Faster than real time, the stall starts where the sending is. */
-      if (!stalled && pacing->pace <= 0)
-        start = g_get_monotonic_time ();
+    if (pacing->stall_at_ms > 0 && upto > pacing->stall_at_ms && !stalled) {
       stalled = TRUE;
+      /* Faster than real time, the stall starts where the sending is. */
+      if (pacing->pace <= 0)
+        start = g_get_monotonic_time ();
+      if (pacing->stall_ms == ONAIR_TTS_STALL_HELD) {
+        gint64 released = hold (server);
+
+        if (released < 0)
+          return;
+        /* From the release on, the speech comes as it would have from the
+         * stall point. */
+        stall_us = released - start;
+        if (pacing->pace > 0)
+          stall_us -= (gint64) (pacing->stall_at_ms * 1000 / pacing->pace);
+      }
     }
     due = start;
     if (pacing->pace > 0)
       due += (gint64) (upto * 1000 / pacing->pace);
     if (stalled)
-      due += (gint64) pacing->stall_ms * 1000;
+      due += stall_us;
     if (!sleep_until (server, due))
       return;
-    if (until > sent && !send_chunk (out, data + sent, until - sent))
-      return;
+    if (until > sent) {
+      note_send (server, sends, until);
+      if (!send_chunk (out, data + sent, until - sent))
+        return;
+    }
     sent = MAX (sent, until);
   }
   send_text (out, "0\r\n\r\n");
@@ -468,30 +515,74 @@ header_value (const gchar *head, const gchar *name)
   return value;
 }
 
-static const gchar *
-json_string (GVariant *obj, const gchar *key)
-{
-  const gchar *s = NULL;
+/* What a request asks for.  Members of the wrong type count as absent. */
+typedef struct {
+  gchar *input;
+  gchar *format;
+  gchar *voice;
+  gdouble speed;
+} SpeechRequest;
 
-  if (!g_variant_lookup (obj, key, "&s", &s))
-    return NULL;
-  return s;
+static void
+speech_request_clear (SpeechRequest *req)
+{
+  g_clear_pointer (&req->input, g_free);
+  g_clear_pointer (&req->format, g_free);
+  g_clear_pointer (&req->voice, g_free);
 }
 
-static gdouble
-json_number (GVariant *obj, const gchar *key, gdouble fallback)
+/* The value of the member @name of the object @reader is on, when it is a
+ * JSON value of @type (G_TYPE_STRING, G_TYPE_DOUBLE, G_TYPE_INT64), else
+ * NULL.  Owned by the parser. */
+static JsonNode *
+member_value (JsonReader *reader, const gchar *name, GType type)
 {
-  GVariant *v = g_variant_lookup_value (obj, key, NULL);
-  gdouble d = fallback;
+  JsonNode *node = NULL;
 
-  if (v == NULL)
-    return fallback;
-  if (g_variant_is_of_type (v, G_VARIANT_TYPE_DOUBLE))
-    d = g_variant_get_double (v);
-  else if (g_variant_is_of_type (v, G_VARIANT_TYPE_INT64))
-    d = g_variant_get_int64 (v);
-  g_variant_unref (v);
-  return d;
+  if (json_reader_read_member (reader, name) && json_reader_is_value (reader)) {
+    node = json_reader_get_value (reader);
+    if (node != NULL && json_node_get_value_type (node) != type)
+      node = NULL;
+  }
+  json_reader_end_member (reader);
+  return node;
+}
+
+static gchar *
+member_string (JsonReader *reader, const gchar *name)
+{
+  JsonNode *node = member_value (reader, name, G_TYPE_STRING);
+
+  return node != NULL ? g_strdup (json_node_get_string (node)) : NULL;
+}
+
+/* FALSE when @body is not a JSON object. */
+static gboolean
+parse_request (const gchar *body, gsize length, SpeechRequest *req)
+{
+  JsonParser *parser = json_parser_new ();
+  JsonReader *reader;
+  JsonNode *speed;
+
+  if (!json_parser_load_from_data (parser, body, length, NULL)
+      || json_parser_get_root (parser) == NULL
+      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
+    g_object_unref (parser);
+    return FALSE;
+  }
+  reader = json_reader_new (json_parser_get_root (parser));
+  req->input = member_string (reader, "input");
+  req->format = member_string (reader, "response_format");
+  req->voice = member_string (reader, "voice");
+  req->speed = 1.0;
+  speed = member_value (reader, "speed", G_TYPE_DOUBLE);
+  if (speed == NULL)
+    speed = member_value (reader, "speed", G_TYPE_INT64);
+  if (speed != NULL)
+    req->speed = json_node_get_double (speed);
+  g_object_unref (reader);
+  g_object_unref (parser);
+  return TRUE;
 }
 
 /* OpenAI's voice names mean nothing to espeak-ng; only its own are used. */
@@ -513,19 +604,19 @@ serve (OnairTtsServer *server, GSocketConnection *conn)
   GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
   GByteArray *buf = g_byte_array_new ();
   gchar *head = read_head (in, buf), *length_text, *reply;
-  GVariant *json = NULL;
-  const gchar *text, *format;
+  SpeechRequest req = { NULL };
+  const gchar *format;
   OnairTtsPacing pacing;
   guint64 length;
   gint64 start;
   GError *err = NULL;
+  GArray *sends = NULL;
   Speech *speech;
 
   if (head == NULL)
     goto done;
   g_mutex_lock (&server->lock);
   server->requests++;
-  server->last_request = gst_util_get_timestamp ();
   pacing = server->pacing;
   g_mutex_unlock (&server->lock);
   start = g_get_monotonic_time ();
@@ -550,21 +641,17 @@ serve (OnairTtsServer *server, GSocketConnection *conn)
     g_byte_array_append (buf, tmp, n);
   }
 
-  json = onair_json_parse ((const gchar *) buf->data, length, &err);
-  if (json == NULL || !g_variant_is_of_type (json, G_VARIANT_TYPE_VARDICT)) {
+  if (!parse_request ((const gchar *) buf->data, length, &req)) {
     send_status (out, 400, "Bad Request", "the body is not a JSON object");
     goto done;
   }
-  text = json_string (json, "input");
-  format = json_string (json, "response_format");
-  if (format == NULL)
-    format = "mp3";
-  if (text == NULL || *text == '\0') {
+  format = req.format != NULL ? req.format : "mp3";
+  if (req.input == NULL || *req.input == '\0') {
     send_status (out, 400, "Bad Request", "input is required");
     goto done;
   }
-  speech = speech_for (server, text, espeak_voice (json_string (json, "voice")),
-      json_number (json, "speed", 1.0), format, &err);
+  speech = speech_for (server, req.input, espeak_voice (req.voice), req.speed,
+      format, &err);
   if (speech == NULL) {
     send_status (out, 500, "Internal Server Error", "synthesis failed");
     g_printerr ("tts-server: %s\n", err->message);
@@ -583,14 +670,17 @@ serve (OnairTtsServer *server, GSocketConnection *conn)
   start += (gint64) pacing.delay_ms * 1000;
   if (!sleep_until (server, start))
     goto done;
+  sends = g_array_new (FALSE, FALSE, sizeof (OnairTtsSend));
   g_mutex_lock (&server->lock);
-  server->last_generation = gst_util_get_timestamp ();
+  g_clear_pointer (&server->last_sends, g_array_unref);
+  server->last_sends = g_array_ref (sends);
   g_mutex_unlock (&server->lock);
-  stream_speech (server, out, speech, &pacing, start);
+  stream_speech (server, out, speech, &pacing, start, sends);
 
 done:
   g_clear_error (&err);
-  g_clear_pointer (&json, g_variant_unref);
+  g_clear_pointer (&sends, g_array_unref);
+  speech_request_clear (&req);
   g_free (head);
   g_byte_array_unref (buf);
   g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
@@ -712,6 +802,7 @@ onair_tts_server_free (OnairTtsServer *server)
     g_object_unref (server->listener);
   }
   g_object_unref (server->cancel);
+  g_clear_pointer (&server->last_sends, g_array_unref);
   g_hash_table_unref (server->cache);
   g_mutex_clear (&server->lock);
   g_cond_clear (&server->cond);
@@ -744,44 +835,85 @@ onair_tts_server_requests (OnairTtsServer *server)
 }
 
 guint64
-onair_tts_server_last_request_time (OnairTtsServer *server)
+onair_tts_server_sent_by (OnairTtsServer *server, gsize bytes)
 {
-  guint64 t;
+  guint64 t = 0;
+  guint i;
 
   g_mutex_lock (&server->lock);
-  t = server->last_request;
+  for (i = 0; server->last_sends != NULL && i < server->last_sends->len; i++) {
+    const OnairTtsSend *send =
+        &g_array_index (server->last_sends, OnairTtsSend, i);
+
+    if (send->body_end >= bytes) {
+      t = send->sent_at;
+      break;
+    }
+  }
   g_mutex_unlock (&server->lock);
   return t;
 }
 
-guint64
-onair_tts_server_last_generation_start (OnairTtsServer *server)
+GArray *
+onair_tts_server_last_sends (OnairTtsServer *server)
 {
-  guint64 t;
+  GArray *copy = g_array_new (FALSE, FALSE, sizeof (OnairTtsSend));
 
   g_mutex_lock (&server->lock);
-  t = server->last_generation;
+  if (server->last_sends != NULL)
+    g_array_append_vals (copy, server->last_sends->data,
+        server->last_sends->len);
   g_mutex_unlock (&server->lock);
-  return t;
+  return copy;
+}
+
+gboolean
+onair_tts_server_holding (OnairTtsServer *server)
+{
+  gboolean holding;
+
+  g_mutex_lock (&server->lock);
+  holding = server->holding;
+  g_mutex_unlock (&server->lock);
+  return holding;
+}
+
+void
+onair_tts_server_release (OnairTtsServer *server)
+{
+  g_mutex_lock (&server->lock);
+  server->released = TRUE;
+  g_cond_broadcast (&server->cond);
+  g_mutex_unlock (&server->lock);
 }
 
 /* The client */
 
 static gchar *
-json_escape (const gchar *text)
+request_body (const gchar *text, const gchar *format)
 {
-  GString *s = g_string_new (NULL);
-  const gchar *p;
+  JsonBuilder *builder = json_builder_new ();
+  JsonGenerator *gen = json_generator_new ();
+  JsonNode *root;
+  gchar *body;
 
-  for (p = text; *p != '\0'; p++) {
-    if (*p == '"' || *p == '\\')
-      g_string_append_printf (s, "\\%c", *p);
-    else if ((guchar) *p < 0x20)
-      g_string_append_printf (s, "\\u%04x", (guchar) *p);
-    else
-      g_string_append_c (s, *p);
-  }
-  return g_string_free (s, FALSE);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "model");
+  json_builder_add_string_value (builder, "tts-1");
+  json_builder_set_member_name (builder, "voice");
+  json_builder_add_string_value (builder, "alloy");
+  json_builder_set_member_name (builder, "input");
+  json_builder_add_string_value (builder, text);
+  json_builder_set_member_name (builder, "response_format");
+  json_builder_add_string_value (builder, format);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (gen, root);
+  body = json_generator_to_data (gen, NULL);
+  json_node_unref (root);
+  g_object_unref (gen);
+  g_object_unref (builder);
+  return body;
 }
 
 guint
@@ -792,7 +924,7 @@ onair_tts_request (guint16 port, const gchar *text, const gchar *format,
   GSocketConnection *conn;
   GDataInputStream *in;
   GOutputStream *out;
-  gchar *escaped, *body, *request, *line;
+  gchar *body, *request, *line;
   guint status = 0;
   gboolean chunked = FALSE;
 
@@ -802,10 +934,7 @@ onair_tts_request (guint16 port, const gchar *text, const gchar *format,
   if (conn == NULL)
     return 0;
 
-  escaped = json_escape (text);
-  body = g_strdup_printf ("{\"model\": \"tts-1\", \"voice\": \"alloy\", "
-                          "\"input\": \"%s\", \"response_format\": \"%s\"}",
-      escaped, format);
+  body = request_body (text, format);
   request = g_strdup_printf ("POST /v1/audio/speech HTTP/1.1\r\n"
                              "Host: 127.0.0.1:%u\r\n"
                              "Content-Type: application/json\r\n"
@@ -878,7 +1007,6 @@ stop:
 done:
   g_free (request);
   g_free (body);
-  g_free (escaped);
   g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
   g_object_unref (conn);
   return status;

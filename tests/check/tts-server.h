@@ -22,14 +22,19 @@ G_BEGIN_DECLS
  * (k + 1) * chunk_ms, goes out once that much has been "generated": at
  * delay_ms + (k + 1) * chunk_ms / pace after the request, plus stall_ms if
  * it ends past stall_at_ms.  pace 0 sends everything at once after the
- * delay. */
+ * delay.  That is the plan; onair_tts_server_last_sends() tells when each
+ * chunk really went out. */
 typedef struct {
   guint delay_ms;
   gdouble pace;
   guint chunk_ms;
   guint stall_at_ms; /* 0: no stall */
-  guint stall_ms;
+  guint stall_ms; /* or ONAIR_TTS_STALL_HELD */
 } OnairTtsPacing;
+
+/* A stall that lasts until onair_tts_server_release(): a test lets the
+ * speech go on once the player has run dry, however late that is. */
+#define ONAIR_TTS_STALL_HELD G_MAXUINT
 
 #define ONAIR_TTS_PACING_INIT                                                  \
   {                                                                            \
@@ -49,11 +54,27 @@ guint16 onair_tts_server_port (const OnairTtsServer *server);
 void
 onair_tts_server_set_pacing (OnairTtsServer *server, const OnairTtsPacing *p);
 guint onair_tts_server_requests (OnairTtsServer *server);
-/* Monotonic time (gst_util_get_timestamp () clock, ns) at which the last
- * request was read, and at which its audio began to be "generated" (after
- * the delay); 0 before any request. */
-guint64 onair_tts_server_last_request_time (OnairTtsServer *server);
-guint64 onair_tts_server_last_generation_start (OnairTtsServer *server);
+
+/* TRUE while a response waits at a held stall, everything before the stall
+ * point sent. */
+gboolean onair_tts_server_holding (OnairTtsServer *server);
+/* Ends the held stall (now, or as soon as the next one begins). */
+void onair_tts_server_release (OnairTtsServer *server);
+
+/* What the server really did, as against what the pacing planned: a loaded
+ * machine sends late, and then sends what is due at once.  One entry per
+ * chunk of the last response, in order. */
+typedef struct {
+  guint64 sent_at; /* monotonic ns, taken just before the write: no byte of
+                    * the chunk could be read earlier */
+  gsize body_end; /* bytes of the body up to the end of the chunk */
+} OnairTtsSend;
+
+/* The chunks of the last response sent so far; free with g_array_unref. */
+GArray *onair_tts_server_last_sends (OnairTtsServer *server);
+/* When the last response had its first @bytes of body on the way: the
+ * sent_at of the chunk that completed them; 0 when it has not yet. */
+guint64 onair_tts_server_sent_by (OnairTtsServer *server, gsize bytes);
 
 /* Speech of @text as espeak-ng writes it (WAV, 22050 Hz mono S16LE); the
  * voice may be NULL.  Fails when espeak-ng is not installed. */
