@@ -34,7 +34,7 @@
 #include <gst/gst.h>
 
 #include "onair-bench.h"
-#include "../check/tts-server.h"
+#include "tts-server.h"
 
 #define SENTENCE                                                               \
   "The quick brown fox jumps over the lazy dog, then it runs back home and "   \

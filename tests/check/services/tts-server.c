@@ -6,6 +6,7 @@
 #include "config.h"
 #endif
 
+#include "loopback-server.h"
 #include "tts-server.h"
 
 #include <stdio.h>
@@ -19,17 +20,13 @@
 #define DEFAULT_MP3_KBPS 128
 
 struct _OnairTtsServer {
-  GThread *thread; /* accepts; each connection gets a thread of its own */
-  GSocket *listener;
-  GCancellable *cancel;
-  guint16 port;
+  OnairLoopbackServer *loopback; /* each connection on a thread of its own */
 
   GMutex lock;
-  GCond cond; /* stopping, a handler finished */
+  GCond cond; /* stopping, a hold released */
   gboolean stopping;
   gboolean holding; /* a response waits at a held stall */
   gboolean released;
-  guint active;
   OnairTtsPacing pacing;
   guint requests;
   GArray *last_sends; /* OnairTtsSend of the last response streamed */
@@ -686,54 +683,11 @@ done:
   g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
 }
 
-typedef struct {
-  OnairTtsServer *server;
-  GSocketConnection *conn;
-} Connection;
-
-static gpointer
-connection_thread (gpointer user_data)
+static void
+serve_connection (OnairLoopbackServer *loopback, GSocketConnection *conn,
+    guint index, gpointer data)
 {
-  Connection *c = user_data;
-  OnairTtsServer *server = c->server;
-
-  serve (server, c->conn);
-  g_object_unref (c->conn);
-  g_free (c);
-
-  g_mutex_lock (&server->lock);
-  server->active--;
-  g_cond_broadcast (&server->cond);
-  g_mutex_unlock (&server->lock);
-  return NULL;
-}
-
-static gpointer
-accept_thread (gpointer user_data)
-{
-  OnairTtsServer *server = user_data;
-
-  for (;;) {
-    GSocket *sock = g_socket_accept (server->listener, server->cancel, NULL);
-    Connection *c;
-
-    if (sock == NULL)
-      break;
-    g_mutex_lock (&server->lock);
-    if (server->stopping) {
-      g_mutex_unlock (&server->lock);
-      g_object_unref (sock);
-      break;
-    }
-    server->active++;
-    g_mutex_unlock (&server->lock);
-    c = g_new0 (Connection, 1);
-    c->server = server;
-    c->conn = g_socket_connection_factory_create_connection (sock);
-    g_object_unref (sock);
-    g_thread_unref (g_thread_new ("tts-serve", connection_thread, c));
-  }
-  return NULL;
+  serve (data, conn);
 }
 
 OnairTtsServer *
@@ -741,40 +695,18 @@ onair_tts_server_new (guint16 port, GError **error)
 {
   OnairTtsServer *server = g_new0 (OnairTtsServer, 1);
   OnairTtsPacing pacing = ONAIR_TTS_PACING_INIT;
-  GInetAddress *loopback;
-  GSocketAddress *addr, *bound;
 
   g_mutex_init (&server->lock);
   g_cond_init (&server->cond);
   server->pacing = pacing;
   server->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       (GDestroyNotify) speech_free);
-  server->cancel = g_cancellable_new ();
-
-  server->listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-      G_SOCKET_PROTOCOL_TCP, error);
-  if (server->listener == NULL) {
+  server->loopback = onair_loopback_server_new (port,
+      ONAIR_LOOPBACK_THREAD_PER_CONNECTION, serve_connection, server, error);
+  if (server->loopback == NULL) {
     onair_tts_server_free (server);
     return NULL;
   }
-  loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  addr = g_inet_socket_address_new (loopback, port);
-  g_object_unref (loopback);
-  if (!g_socket_bind (server->listener, addr, TRUE, error)
-      || !g_socket_listen (server->listener, error)) {
-    g_object_unref (addr);
-    onair_tts_server_free (server);
-    return NULL;
-  }
-  g_object_unref (addr);
-  bound = g_socket_get_local_address (server->listener, error);
-  if (bound == NULL) {
-    onair_tts_server_free (server);
-    return NULL;
-  }
-  server->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  g_object_unref (bound);
-  server->thread = g_thread_new ("tts-server", accept_thread, server);
   return server;
 }
 
@@ -783,25 +715,14 @@ onair_tts_server_free (OnairTtsServer *server)
 {
   if (server == NULL)
     return;
+  /* Wakes the responses that wait (paced, or held at a stall): they end at
+   * their next chunk, and the loopback core waits for every one. */
   g_mutex_lock (&server->lock);
   server->stopping = TRUE;
   g_cond_broadcast (&server->cond);
   g_mutex_unlock (&server->lock);
+  onair_loopback_server_free (server->loopback);
 
-  g_cancellable_cancel (server->cancel);
-  if (server->thread != NULL)
-    g_thread_join (server->thread);
-  /* Connections see "stopping" at their next chunk and end. */
-  g_mutex_lock (&server->lock);
-  while (server->active > 0)
-    g_cond_wait (&server->cond, &server->lock);
-  g_mutex_unlock (&server->lock);
-
-  if (server->listener != NULL) {
-    g_socket_close (server->listener, NULL);
-    g_object_unref (server->listener);
-  }
-  g_object_unref (server->cancel);
   g_clear_pointer (&server->last_sends, g_array_unref);
   g_hash_table_unref (server->cache);
   g_mutex_clear (&server->lock);
@@ -812,7 +733,7 @@ onair_tts_server_free (OnairTtsServer *server)
 guint16
 onair_tts_server_port (const OnairTtsServer *server)
 {
-  return server->port;
+  return onair_loopback_server_port (server->loopback);
 }
 
 void
