@@ -767,6 +767,10 @@ GST_START_TEST (test_redacted_locations)
 
 GST_END_TEST;
 
+/* The tests whose element makes a TLS handshake run as a program of their
+ * own (elements/icecast-security-tls, which sets ONAIR_ICECAST_TLS):
+ * LeakSanitizer's thread scan crashes in a process that made GnuTLS
+ * handshakes, so that program runs without the leak check. */
 static Suite *
 icecast_security_suite (void)
 {
@@ -775,16 +779,19 @@ icecast_security_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_set_timeout (tc, 300);
+  if (g_getenv ("ONAIR_ICECAST_TLS") != NULL) {
+    tcase_add_test (tc, test_tls_downgrade_is_never_silent);
+    tcase_add_test (tc, test_silent_tls_server_gets_the_stream);
+    return s;
+  }
   tcase_add_test (tc, test_redacted_locations);
   tcase_add_test (tc, test_src_requests_exactly_the_named_resource);
   tcase_add_test (tc, test_src_credentials_stay_with_their_location);
   tcase_add_test (tc, test_src_refuses_what_no_request_can_carry);
   tcase_add_test (tc, test_sink_location_replaces_credentials_and_tls);
   tcase_add_test (tc, test_no_password_in_errors_or_logs);
-  tcase_add_test (tc, test_tls_downgrade_is_never_silent);
   tcase_add_test (tc, test_title_reply_is_bounded);
   tcase_add_test (tc, test_headers_replaced_while_reconnecting);
-  tcase_add_test (tc, test_silent_tls_server_gets_the_stream);
   tcase_add_test (tc, test_absurd_bitrate);
   return s;
 }
